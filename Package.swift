@@ -1,0 +1,86 @@
+// swift-tools-version:6.0
+// Hoist: a Docker-compatible container engine. Module map: ../shared/DESIGN.md (and docs/).
+import PackageDescription
+
+let package = Package(
+    name: "Hoist",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hoist", targets: ["hoist"]),
+        .executable(name: "hoistd", targets: ["hoistd"]),
+        .executable(name: "hoist-shim", targets: ["hoist-shim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // Leaf: errors, ids, names.
+        .target(name: "HoistCore"),
+        // Pure OCI / Docker image and runtime types, references, digests.
+        .target(name: "HoistOCI", dependencies: [
+            "HoistCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Pure Engine API models (Codable), shared by daemon and client.
+        .target(name: "HoistAPIModels", dependencies: ["HoistCore", "HoistOCI"]),
+        // Syscalls Glibc's module map lacks.
+        .target(name: "CHoistSys"),
+        .target(name: "HoistSys", dependencies: [
+            "HoistCore", "CHoistSys",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        // libarchive from Debian (libarchive-dev).
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .target(name: "HoistArchive", dependencies: ["HoistSys", "CArchive", "HoistOCI"]),
+        .target(name: "HoistStore", dependencies: [
+            "HoistOCI", "HoistArchive", "HoistSys",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Container log record format; no Foundation (the shim links it).
+        .target(name: "HoistLogs"),
+        .target(name: "HoistRuntime", dependencies: ["HoistOCI", "HoistSys", "HoistLogs"]),
+        .target(name: "HoistEngine", dependencies: [
+            "HoistCore", "HoistOCI", "HoistAPIModels", "HoistStore", "HoistRuntime", "HoistLogs", "HoistArchive", "HoistSys",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "HoistAPI", dependencies: [
+            "HoistEngine", "HoistAPIModels",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "HoistClient", dependencies: [
+            "HoistAPIModels",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .target(name: "HoistCLI", dependencies: [
+            "HoistClient", "HoistAPIModels", "HoistOCI",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "hoist", dependencies: ["HoistCLI"]),
+        .executableTarget(name: "hoistd", dependencies: [
+            "HoistAPI", "HoistEngine",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Per-container supervisor: Glibc and HoistLogs only, no Foundation.
+        .executableTarget(name: "hoist-shim", dependencies: ["HoistLogs"]),
+
+        .testTarget(name: "HoistOCITests", dependencies: ["HoistOCI"]),
+        .testTarget(name: "HoistArchiveTests", dependencies: ["HoistArchive"]),
+        .testTarget(name: "HoistStoreTests", dependencies: ["HoistStore"]),
+        .testTarget(name: "HoistLogsTests", dependencies: ["HoistLogs"]),
+        .testTarget(name: "HoistRuntimeTests", dependencies: ["HoistRuntime"]),
+        .testTarget(name: "HoistAPIModelsTests", dependencies: ["HoistAPIModels", "HoistCore"]),
+        .testTarget(name: "HoistAPITests", dependencies: ["HoistAPI", "HoistEngine", "HoistAPIModels"]),
+        .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistClient"]),
+    ]
+)
