@@ -1,0 +1,71 @@
+#define _GNU_SOURCE
+#include "choistsys.h"
+#include <sys/syscall.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <sched.h>
+#include <pthread.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <signal.h>
+
+#ifndef STATX_MNT_ID
+#define STATX_MNT_ID 0x00001000U
+#endif
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+#endif
+
+int choist_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
+int choist_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
+
+int choist_lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags) {
+    return lsetxattr(path, name, value, size, flags);
+}
+ssize_t choist_lgetxattr(const char *path, const char *name, void *value, size_t size) {
+    return lgetxattr(path, name, value, size);
+}
+ssize_t choist_llistxattr(const char *path, char *list, size_t size) { return llistxattr(path, list, size); }
+
+int choist_mount_info(int dirfd, const char *path, int flags, int *is_mount_root, uint64_t *mnt_id) {
+    struct statx sx;
+    if (statx(dirfd, path, flags, STATX_MNT_ID, &sx) != 0) return -1;
+    *is_mount_root = (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+        ? ((sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0) : -1;
+    *mnt_id = (sx.stx_mask & STATX_MNT_ID) ? sx.stx_mnt_id : 0;
+    return 0;
+}
+
+struct mount_req {
+    const char *dir, *source, *target, *fstype, *data;
+    unsigned long flags;
+    int err;
+};
+
+static void *mount_thread(void *arg) {
+    struct mount_req *r = arg;
+    /* The cwd change must stay private to this thread: the daemon's other threads use the
+       process cwd. The thread exits right after, so its private fs context dies with it. */
+    if (unshare(CLONE_FS) != 0) { r->err = errno; return NULL; }
+    if (chdir(r->dir) != 0) { r->err = errno; return NULL; }
+    if (mount(r->source, r->target, r->fstype, r->flags, r->data) != 0) { r->err = errno; return NULL; }
+    r->err = 0;
+    return NULL;
+}
+
+int choist_mount_in_dir(const char *dir, const char *source, const char *target,
+                        const char *fstype, unsigned long flags, const char *data) {
+    struct mount_req r = { dir, source, target, fstype, data, flags, EINVAL };
+    pthread_t t;
+    int e = pthread_create(&t, NULL, mount_thread, &r);
+    if (e != 0) return e;
+    pthread_join(t, NULL);
+    return r.err;
+}
+
+dev_t choist_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
+
+int choist_syncfs(int fd) { return syncfs(fd); }

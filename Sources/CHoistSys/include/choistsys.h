@@ -1,0 +1,29 @@
+#ifndef CHOISTSYS_H
+#define CHOISTSYS_H
+#include <sys/types.h>
+#include <stdint.h>
+#include <stddef.h>
+/* Helpers for syscalls Glibc's Swift module map does not expose. */
+int choist_pidfd_open(pid_t pid, unsigned int flags);
+int choist_pidfd_send_signal(int pidfd, int sig);
+
+/* Extended attributes on the path itself (never follows a final symlink). -1 + errno on error. */
+int choist_lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags);
+ssize_t choist_lgetxattr(const char *path, const char *name, void *value, size_t size);
+ssize_t choist_llistxattr(const char *path, char *list, size_t size);
+
+/* statx(dirfd, path, flags): *is_mount_root = 1/0, or -1 when the kernel cannot tell;
+   *mnt_id = the mount ID (0 when unknown). Returns 0 or -1 + errno. */
+int choist_mount_info(int dirfd, const char *path, int flags, int *is_mount_root, uint64_t *mnt_id);
+
+/* mount(2) from a short-lived thread that has its own cwd (unshare(CLONE_FS)) set to `dir`,
+   so relative paths in `data` resolve against `dir` without touching the process cwd.
+   Returns 0 or an errno value. */
+int choist_mount_in_dir(const char *dir, const char *source, const char *target,
+                        const char *fstype, unsigned long flags, const char *data);
+
+dev_t choist_makedev(unsigned int major, unsigned int minor);
+
+/* syncfs(2): flush the whole file system holding fd. */
+int choist_syncfs(int fd);
+#endif

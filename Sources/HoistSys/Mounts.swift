@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CHoistSys
+import HoistCore
+
+/// mount(2) helpers for container root file systems.
+public enum Mounts {
+    /// Mounts an overlay at `target`. `lowerDirs` are top-most first (overlay's lowerdir order).
+    ///
+    /// The options string of mount(2) is limited to one page (4096 bytes). When absolute
+    /// paths do not fit, the mount is done from a helper thread whose private cwd is the
+    /// lower dirs' common parent, with relative lowerdir paths (about 60 layers of
+    /// `snapshots/<64 hex>/fs`); beyond that the mount is refused with a clear error.
+    public static func overlay(lowerDirs: [String], upperDir: String, workDir: String, target: String) throws {
+        guard !lowerDirs.isEmpty else { throw HoistError.invalid("overlay mount of \(target): no lower directories") }
+        for p in lowerDirs + [upperDir, workDir] {
+            guard !p.isEmpty, !p.contains(","), !p.contains(":"), !p.contains("\\") else {
+                throw HoistError.invalid("overlay mount of \(target): unsupported path \"\(p)\" (',' ':' '\\' are not allowed)")
+            }
+        }
+        let prefix = indexOffSupported ? "index=off," : ""
+        func options(_ lowers: [String]) -> String {
+            "\(prefix)lowerdir=\(lowers.joined(separator: ":")),upperdir=\(upperDir),workdir=\(workDir)"
+        }
+        let limit = Int(sysconf(Int32(_SC_PAGESIZE))) - 1
+        let absolute = options(lowerDirs)
+        if absolute.utf8.count <= limit {
+            guard mount("overlay", target, "overlay", 0, absolute) == 0 else { throw Sys.error("mount overlay on", target) }
+            return
+        }
+        let base = commonParent(lowerDirs)
+        guard base.hasPrefix("/") else { throw tooMany(lowerDirs.count, target) }
+        let rel = lowerDirs.map { String($0.dropFirst(base == "/" ? 1 : base.count + 1)) }
+        let relative = options(rel)
+        guard relative.utf8.count <= limit else { throw tooMany(lowerDirs.count, target) }
+        let e = choist_mount_in_dir(base, "overlay", target, "overlay", 0, relative)
+        guard e == 0 else { throw Sys.error("mount overlay on", target, errno: e) }
+    }
+
+    /// Unmounts `target`. Not mounted (EINVAL) or missing (ENOENT) is not an error;
+    /// `detach` is a lazy unmount (MNT_DETACH) for a mount that is still busy.
+    public static func unmount(_ target: String, detach: Bool = false) throws {
+        let r = Sys.retry { umount2(target, detach ? Int32(MNT_DETACH) : 0) }
+        guard r == 0 || errno == EINVAL || errno == ENOENT else { throw Sys.error("unmount", target) }
+    }
+
+    /// True when `path` is the root of a mount (a symlink at `path` is not followed).
+    public static func isMountPoint(_ path: String) -> Bool {
+        var root: Int32 = -1
+        var id: UInt64 = 0
+        if choist_mount_info(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, &root, &id) == 0, root >= 0 {
+            return root == 1
+        }
+        // Older kernels: a different device than the parent, or the parent is itself.
+        var st = stat(), pst = stat()
+        guard lstat(path, &st) == 0, stat(path + "/..", &pst) == 0 else { return false }
+        return st.st_dev != pst.st_dev || st.st_ino == pst.st_ino
+    }
+
+    /// Mount points of this process's mount namespace (field 5 of /proc/self/mountinfo,
+    /// octal escapes decoded).
+    public static func mountPoints() -> [String] {
+        guard let bytes = try? FileSystem.readFile("/proc/self/mountinfo") else { return [] }
+        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 5)
+            guard fields.count > 4 else { return nil }
+            return unescape(Array(fields[4]))
+        }
+    }
+
+    /// `\040` → space, and so on (mountinfo escapes space, tab, newline and backslash).
+    static func unescape(_ b: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var i = 0
+        while i < b.count {
+            if b[i] == UInt8(ascii: "\\"), i + 3 < b.count,
+               let v = UInt8(String(decoding: b[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
+                out.append(v)
+                i += 4
+            } else {
+                out.append(b[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Bind-mounts `source` on `target`; `readOnly` remounts it read-only.
+    public static func bind(source: String, target: String, readOnly: Bool = false, recursive: Bool = true) throws {
+        let flags = UInt(MS_BIND) | (recursive ? UInt(MS_REC) : 0)
+        guard mount(source, target, nil, flags, nil) == 0 else { throw Sys.error("bind mount \(source) on", target) }
+        if readOnly {
+            let ro = UInt(MS_BIND) | UInt(MS_REMOUNT) | UInt(MS_RDONLY)
+            guard mount(nil, target, nil, ro, nil) == 0 else {
+                let e = errno
+                _ = umount2(target, Int32(MNT_DETACH))
+                throw Sys.error("remount read-only", target, errno: e)
+            }
+        }
+    }
+
+    /// The deepest directory that contains every path (component-wise).
+    static func commonParent(_ paths: [String]) -> String {
+        let split = paths.map { $0.split(separator: "/", omittingEmptySubsequences: false).dropLast() }
+        guard var common = split.first else { return "" }
+        for p in split.dropFirst() {
+            var n = 0
+            while n < common.count && n < p.count && common[common.startIndex + n] == p[p.startIndex + n] { n += 1 }
+            common = common.prefix(n)
+        }
+        let joined = common.joined(separator: "/")
+        return joined.isEmpty && paths.allSatisfy({ $0.hasPrefix("/") }) ? "/" : joined
+    }
+
+    private static func tooMany(_ n: Int, _ target: String) -> HoistError {
+        HoistError.invalid("overlay mount of \(target): too many layers (\(n)) for the mount options page limit")
+    }
+
+    /// Docker mounts with index=off where the kernel knows the option, so one lower dir can
+    /// back several overlays without the inode index tying it to one upper dir.
+    static let indexOffSupported: Bool = access("/sys/module/overlay/parameters/index", F_OK) == 0
+}
