@@ -1,0 +1,160 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import HoistCore
+
+public enum ShimState: Sendable, Equatable {
+    case created(pid: Int32), running(pid: Int32), exited(code: Int32)
+}
+
+/// What the shim records in `<state-dir>/exit` when the container has exited.
+public struct ExitRecord: Sendable, Equatable {
+    /// Exit status, or 128 + signal.
+    public var code: Int32
+    /// Unix nanoseconds; 0 if the container was never started.
+    public var startedAt: Int64
+    public var finishedAt: Int64
+
+    public init(code: Int32, startedAt: Int64, finishedAt: Int64) {
+        self.code = code; self.startedAt = startedAt; self.finishedAt = finishedAt
+    }
+
+    public static func read(stateDir: String) -> ExitRecord? {
+        guard let text = try? String(contentsOfFile: stateDir + "/exit", encoding: .utf8) else { return nil }
+        let f = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        guard f.count >= 3, let c = Int32(f[0]), let s = Int64(f[1]), let e = Int64(f[2]) else { return nil }
+        return ExitRecord(code: c, startedAt: s, finishedAt: e)
+    }
+
+    /// When the running container was started (`<state-dir>/started`), unix ns.
+    public static func startedAt(stateDir: String) -> Int64? {
+        guard let text = try? String(contentsOfFile: stateDir + "/started", encoding: .utf8) else { return nil }
+        return Int64(text.trimmingCharacters(in: " \n"))
+    }
+}
+
+/// Talks to a container's shim over `<state-dir>/shim.sock`. Stateless (a connection per
+/// call), so a restarted daemon adopts a running container with just `init(stateDir:)`.
+public final class ShimClient: Sendable {
+    public let stateDir: String
+
+    public init(stateDir: String) { self.stateDir = stateDir }
+
+    public var socketPath: String { stateDir + "/shim.sock" }
+
+    /// The shim answers on its socket.
+    public func isAlive() -> Bool {
+        guard let c = try? UnixConnection.connect(socketPath) else { return false }
+        c.close()
+        return true
+    }
+
+    /// Runs the container's process (`runtime start`).
+    public func start() async throws {
+        let answer = try await request("START")
+        guard answer == "OK" else {
+            let msg = answer.hasPrefix("ERR ") ? String(answer.dropFirst(4)) : answer
+            if msg.contains("already running") { throw HoistError(.notModified, msg) }
+            if msg.contains("has exited") { throw HoistError.conflict(msg) }
+            throw ShimLauncher.runtimeError("OCI runtime start failed: " + msg)
+        }
+    }
+
+    /// Sends a signal to the container's init process.
+    public func kill(signal: Int32) async throws {
+        let answer = try await request("KILL \(signal)")
+        guard answer == "OK" else { throw HoistError.conflict(answer.hasPrefix("ERR ") ? String(answer.dropFirst(4)) : answer) }
+    }
+
+    /// Sets the pty size (no-op without a tty).
+    public func resize(height: Int, width: Int) async throws {
+        guard height >= 0, width >= 0, height <= 65535, width <= 65535 else {
+            throw HoistError.invalid("invalid terminal size \(height)x\(width)")
+        }
+        let answer = try await request("RESIZE \(height) \(width)")
+        guard answer == "OK" else { throw HoistError.internal(String(answer.dropFirst(4))) }
+    }
+
+    public func state() async throws -> ShimState {
+        let answer: String
+        do {
+            answer = try await request("STATE")
+        } catch {
+            if let r = ExitRecord.read(stateDir: stateDir) { return .exited(code: r.code) }
+            throw error
+        }
+        let f = answer.split(separator: " ")
+        if f.count == 2, let n = Int32(f[1]) {
+            switch f[0] {
+            case "CREATED": return .created(pid: n)
+            case "RUNNING": return .running(pid: n)
+            case "EXITED": return .exited(code: n)
+            default: break
+            }
+        }
+        throw HoistError.internal("unexpected answer from hoist-shim: \(answer)")
+    }
+
+    /// Waits until the container has exited and the shim has cleaned up its runtime
+    /// state; returns the exit code. Cancelling the task abandons the wait.
+    public func waitExit() async throws -> Int32 {
+        let path = socketPath, dir = stateDir
+        let conn: UnixConnection
+        do {
+            conn = try UnixConnection.connect(path)
+        } catch {
+            if let r = ExitRecord.read(stateDir: dir) { return r.code }
+            throw HoistError(.unavailable, "hoist-shim of \(dir) is not running and recorded no exit")
+        }
+        let answer: String? = try await withTaskCancellationHandler {
+            try await Blocking.run {
+                guard conn.write(Array("WAIT\n".utf8)) else { return nil }
+                let line = conn.readLine()
+                conn.close()
+                return line
+            }
+        } onCancel: {
+            conn.close()
+        }
+        try Task.checkCancellation()
+        if let answer, answer.hasPrefix("EXIT "), let code = Int32(answer.dropFirst(5)) { return code }
+        // The shim went away without answering: it may have just finished.
+        if let r = ExitRecord.read(stateDir: dir) { return r.code }
+        throw HoistError(.unavailable, "hoist-shim of \(dir) exited without reporting the container's exit")
+    }
+
+    /// Attaches to the container's streams. With stdin, bytes written go to the
+    /// container's stdin. Attach before `start()` to see all output.
+    public func attach(stdin: Bool, stdout: Bool, stderr: Bool) async throws -> ShimAttachment {
+        var want: [String] = []
+        if stdin { want.append("stdin") }
+        if stdout { want.append("stdout") }
+        if stderr { want.append("stderr") }
+        let path = socketPath
+        let request = "ATTACH \(want.joined(separator: ","))\n"
+        let conn = try await Blocking.run { () throws -> UnixConnection in
+            let c: UnixConnection
+            do { c = try UnixConnection.connect(path) } catch {
+                throw HoistError.conflict("container is not running")
+            }
+            guard c.write(Array(request.utf8)), c.readLine() == "OK" else {
+                c.close()
+                throw HoistError.conflict("container is not running")
+            }
+            return c
+        }
+        return ShimAttachment(conn)
+    }
+
+    private func request(_ line: String) async throws -> String {
+        let path = socketPath
+        return try await Blocking.run {
+            do {
+                return try UnixConnection.request(path, line)
+            } catch {
+                throw HoistError.conflict("container is not running (its hoist-shim does not answer)")
+            }
+        }
+    }
+}

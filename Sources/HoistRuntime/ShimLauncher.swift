@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import HoistCore
+
+public struct ShimLaunchOptions: Sendable {
+    public var id: String
+    /// Holds config.json (see BundleWriter).
+    public var bundleDir: String
+    /// Where the shim keeps shim.sock, shim.pid, exit, started, runtime.log.
+    public var stateDir: String
+    /// The container log (HoistLogs format).
+    public var logPath: String
+    public var tty: Bool
+    /// `-i`: the container's stdin is a pipe the shim keeps open (else /dev/null).
+    public var openStdin: Bool
+    /// Close the container's stdin when the first attached client's stdin ends.
+    public var stdinOnce: Bool
+    public var runtime: RuntimeInfo
+    public var shimPath: String
+
+    public init(id: String, bundleDir: String, stateDir: String, logPath: String, tty: Bool = false,
+                openStdin: Bool = false, stdinOnce: Bool = false, runtime: RuntimeInfo, shimPath: String) {
+        self.id = id; self.bundleDir = bundleDir; self.stateDir = stateDir; self.logPath = logPath; self.tty = tty
+        self.openStdin = openStdin; self.stdinOnce = stdinOnce; self.runtime = runtime; self.shimPath = shimPath
+    }
+}
+
+public enum ShimLauncher {
+    /// Starts the container's shim, which runs `runtime create`; returns once the container
+    /// exists (created, not started: `ShimClient.start()` starts it). On failure the shim
+    /// has removed everything it made, and the error carries the runtime's message
+    /// (`.invalidArgument` for a missing or non-executable command, as Docker's 400).
+    public static func launch(_ o: ShimLaunchOptions) async throws -> ShimClient {
+        try await Blocking.run { try launchBlocking(o) }
+    }
+
+    static func launchBlocking(_ o: ShimLaunchOptions) throws -> ShimClient {
+        do {
+            try FileManager.default.createDirectory(atPath: o.stateDir, withIntermediateDirectories: true)
+        } catch {
+            throw HoistError.internal("create \(o.stateDir): \(error.localizedDescription)", cause: error)
+        }
+        // Leftovers of a previous run of the same container must not be mistaken for this one's.
+        for f in ["exit", "started", "init.pid"] { unlink(o.stateDir + "/" + f) }
+
+        var fds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw HoistError.internal("socketpair: \(errnoString())")
+        }
+        defer { close(fds[0]) }
+        var fa = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fa)
+        defer { posix_spawn_file_actions_destroy(&fa) }
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0)
+        posix_spawn_file_actions_adddup2(&fa, 0, 1)
+        posix_spawn_file_actions_adddup2(&fa, 0, 2)
+        posix_spawn_file_actions_adddup2(&fa, fds[1], 3)  // dup2 clears close-on-exec for fd 3
+        var attr = SpawnAttributes()
+        defer { attr.destroy() }
+        var args = [o.shimPath, "--id", o.id, "--bundle", o.bundleDir, "--state-dir", o.stateDir,
+                    "--runtime", o.runtime.path, "--runtime-name", o.runtime.name, "--log", o.logPath]
+        if o.tty { args.append("--tty") }
+        if o.openStdin { args.append("--stdin") }
+        if o.stdinOnce { args.append("--stdin-once") }
+        let pid: pid_t
+        do {
+            pid = try Subprocess.spawn(o.shimPath, args, fileActions: &fa, attr: &attr.attr)
+        } catch {
+            close(fds[1])
+            throw HoistError.internal("start hoist-shim (\(o.shimPath)): \(errnoString())")
+        }
+        close(fds[1])
+        // The first stage only re-spawns itself detached and exits: reap it now.
+        _ = Subprocess.waitForExit(pid)
+
+        var line: [UInt8] = []
+        var b: UInt8 = 0
+        while true {
+            // `runtime create` normally takes milliseconds; a hung hook must not hang us forever.
+            var pfd = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pfd, 1, 300_000)
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 {
+                throw HoistError.internal("hoist-shim for \(o.id): timed out waiting for the OCI runtime to create the container")
+            }
+            let n = read(fds[0], &b, 1)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 || b == 0x0A { break }
+            line.append(b)
+        }
+        let status = String(decoding: line, as: UTF8.self)
+        if status.hasPrefix("created ") {
+            return ShimClient(stateDir: o.stateDir)
+        }
+        if status.hasPrefix("error ") {
+            throw runtimeError("OCI runtime create failed: " + status.dropFirst(6))
+        }
+        throw HoistError.internal("hoist-shim for \(o.id) exited without reporting the container's creation")
+    }
+
+    /// Docker answers 400 for a command that cannot be executed, 500 otherwise.
+    static func runtimeError(_ message: String) -> HoistError {
+        let userErrors = ["executable file not found", "no such file or directory", "permission denied",
+                          "is a directory", "not a directory"]
+        if userErrors.contains(where: { message.contains($0) }) {
+            return HoistError(.invalidArgument, message)
+        }
+        return HoistError.internal(message)
+    }
+}

@@ -1,0 +1,54 @@
+/// Command line of the shim, as the daemon's ShimLauncher builds it:
+/// `hoist-shim --id ID --bundle DIR --state-dir DIR --runtime PATH --runtime-name crun|runc
+///  --log PATH [--tty] [--stdin] [--stdin-once]` (plus `--detached`, added by the shim
+/// itself for its second stage).
+struct Options {
+    var id = ""
+    var bundle = ""
+    var stateDir = ""
+    var runtime = ""
+    var runtimeName = ""
+    var logPath = ""
+    var tty = false
+    var stdin = false
+    var stdinOnce = false
+    var detached = false
+
+    static func parse(_ args: [String]) -> Result<Options, ShimFailure> {
+        var o = Options()
+        var i = 1
+        func value(_ flag: String) -> String? {
+            guard i + 1 < args.count else { return nil }
+            i += 1
+            return args[i]
+        }
+        while i < args.count {
+            let a = args[i]
+            switch a {
+            case "--id": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.id = v
+            case "--bundle": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.bundle = v
+            case "--state-dir": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.stateDir = v
+            case "--runtime": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.runtime = v
+            case "--runtime-name": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.runtimeName = v
+            case "--log": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.logPath = v
+            case "--tty": o.tty = true
+            case "--stdin": o.stdin = true
+            case "--stdin-once": o.stdinOnce = true
+            case "--detached": o.detached = true
+            default: return .failure(.init("unknown argument \(a)"))
+            }
+            i += 1
+        }
+        for (name, v) in [("--id", o.id), ("--bundle", o.bundle), ("--state-dir", o.stateDir),
+                          ("--runtime", o.runtime), ("--log", o.logPath)] where v.isEmpty {
+            return .failure(.init("missing \(name)"))
+        }
+        if o.runtimeName.isEmpty { o.runtimeName = o.runtime.hasSuffix("runc") ? "runc" : "crun" }
+        return .success(o)
+    }
+}
+
+struct ShimFailure: Error {
+    var message: String
+    init(_ m: String) { message = m }
+}

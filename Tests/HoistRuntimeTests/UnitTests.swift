@@ -1,0 +1,127 @@
+import Foundation
+import Glibc
+import HoistCore
+import HoistOCI
+import Testing
+@testable import HoistRuntime
+
+@Suite struct SignalsTests {
+    @Test func parsesDockerSpellings() {
+        #expect(Signals.parse("SIGTERM") == 15)
+        #expect(Signals.parse("TERM") == 15)
+        #expect(Signals.parse("term") == 15)
+        #expect(Signals.parse("15") == 15)
+        #expect(Signals.parse("SIGKILL") == 9)
+        #expect(Signals.parse("hup") == 1)
+        #expect(Signals.parse("SIGRTMIN+3") == 37)
+        #expect(Signals.parse("RTMAX-1") == 63)
+        #expect(Signals.parse("0") == nil)
+        #expect(Signals.parse("65") == nil)
+        #expect(Signals.parse("SIGNOPE") == nil)
+        #expect(Signals.parse("") == nil)
+        #expect(Signals.name(15) == "SIGTERM")
+        #expect(Signals.name(9) == "SIGKILL")
+    }
+}
+
+@Suite struct BundleWriterTests {
+    func hardNofile() -> UInt64 {
+        var r = rlimit()
+        getrlimit(__rlimit_resource_t(UInt32(RLIMIT_NOFILE.rawValue)), &r)
+        return UInt64(r.rlim_max)
+    }
+
+    @Test func dockerDefaults() throws {
+        let id = Identifiers.random()
+        let s = try BundleWriter.makeSpec(id: id, spec: ContainerProcessSpec(args: ["sh"]), rootfs: "/r")
+        #expect(s.root == .init(path: "/r"))
+        #expect(s.hostname == String(id.prefix(12)))
+        #expect(s.linux?.cgroupsPath == "/hoist/\(id)")
+        #expect(Set(s.linux?.namespaces?.map(\.type) ?? []) == ["pid", "ipc", "uts", "mount", "network"])
+        let caps = s.process?.capabilities?.bounding ?? []
+        #expect(caps.count == 14 && caps.contains("CAP_NET_BIND_SERVICE") && !caps.contains("CAP_SYS_ADMIN"))
+        #expect(s.linux?.maskedPaths?.contains("/proc/kcore") == true)
+        #expect(s.linux?.readonlyPaths?.contains("/proc/sys") == true)
+        #expect(s.mounts?.map(\.destination) == ["/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup", "/dev/mqueue", "/dev/shm"])
+        #expect(s.mounts?.first { $0.destination == "/sys" }?.options?.contains("ro") == true)
+        #expect(s.process?.env?.first?.hasPrefix("PATH=") == true)
+        #expect(s.process?.env?.contains("HOSTNAME=\(id.prefix(12))") == true)
+        // Never above what the daemon itself may have.
+        for r in s.process?.rlimits ?? [] where r.type == "RLIMIT_NOFILE" {
+            #expect(r.hard <= hardNofile() && r.soft <= r.hard)
+        }
+        #expect(s.linux?.seccomp?.defaultAction == "SCMP_ACT_ERRNO")
+        #expect(s.linux?.seccomp?.syscalls?.contains { $0.names.contains("clone3") && $0.errnoRet == 38 } == true)
+        #expect(s.linux?.resources?.devices?.first == .init(allow: false, access: "rwm"))
+        #expect(s.linux?.resources?.memory == nil && s.linux?.resources?.cpu == nil)
+    }
+
+    @Test func resourcesMountsAndCaps() throws {
+        var spec = ContainerProcessSpec(args: ["top"], env: ["PATH=/x", "A=b"], cwd: "/w", uid: 1000, gid: 1000,
+                                        additionalGids: [10], tty: true, hostname: "web", readonlyRootfs: true,
+                                        memoryBytes: 64 << 20, pidsLimit: 100, nanoCPUs: 1_500_000_000, cpuShares: 512,
+                                        hostnameFile: "/s/hostname", hostsFile: "/s/hosts", resolvConfFile: "/s/resolv.conf")
+        spec.capAdd = ["net_admin", "CAP_SYS_TIME"]
+        spec.capDrop = ["MKNOD"]
+        spec.mounts = [.bind("/data/sub", at: "/data/sub"), .bind("/data", at: "/data/", readOnly: true), .tmpfs(at: "/dev/shm")]
+        spec.ulimits = [.init(name: "nofile", soft: 1 << 40, hard: 1 << 40)]
+        let s = try BundleWriter.makeSpec(id: Identifiers.random(), spec: spec, rootfs: "/r")
+        #expect(s.process?.terminal == true && s.process?.cwd == "/w")
+        #expect(s.process?.user == .init(uid: 1000, gid: 1000, additionalGids: [10]))
+        #expect(s.process?.env == ["HOSTNAME=web", "TERM=xterm", "PATH=/x", "A=b"])
+        #expect(s.root?.readonly == true)
+        #expect(s.linux?.resources?.memory?.limit == 64 << 20)
+        #expect(s.linux?.resources?.pids?.limit == 100)
+        #expect(s.linux?.resources?.cpu == .init(shares: 512, quota: 150_000, period: 100_000))
+        let caps = s.process?.capabilities?.effective ?? []
+        #expect(caps.contains("CAP_NET_ADMIN") && caps.contains("CAP_SYS_TIME") && !caps.contains("CAP_MKNOD"))
+        let dests = s.mounts?.map(\.destination) ?? []
+        #expect(dests.filter { $0 == "/dev/shm" }.count == 1)
+        #expect(dests.firstIndex(of: "/data")! < dests.firstIndex(of: "/data/sub")!)
+        #expect(Array(dests.suffix(3)) == ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf"])
+        #expect(s.mounts?.last?.options == ["rbind", "rprivate", "ro"])
+        let nofile = s.process?.rlimits?.first { $0.type == "RLIMIT_NOFILE" }
+        #expect(nofile?.hard == hardNofile())
+        #expect(throws: HoistError.self) {
+            var bad = ContainerProcessSpec(args: ["sh"])
+            bad.capAdd = ["CAP_NOPE"]
+            _ = try BundleWriter.makeSpec(id: "x", spec: bad, rootfs: "/r")
+        }
+        #expect(throws: HoistError.self) { _ = try BundleWriter.makeSpec(id: "x", spec: .init(args: []), rootfs: "/r") }
+    }
+
+    @Test func privilegedAndHostNetwork() throws {
+        var spec = ContainerProcessSpec(args: ["sh"])
+        spec.privileged = true
+        spec.network = .host
+        let s = try BundleWriter.makeSpec(id: "abc", spec: spec, rootfs: "/r")
+        #expect(s.linux?.seccomp == nil && s.linux?.maskedPaths == nil)
+        #expect(s.process?.capabilities?.bounding?.contains("CAP_SYS_ADMIN") == true)
+        #expect(s.linux?.namespaces?.contains { $0.type == "network" } == false)
+        #expect(s.linux?.sysctl == nil)
+    }
+
+    @Test func writesJSONTheRuntimeReads() throws {
+        let dir = Fixture.base + "/bundle-json"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try BundleWriter.write(id: "abc", spec: .init(args: ["echo", "hi"]), rootfs: "/r", bundleDir: dir)
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/config.json"))
+        let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        #expect(obj?["ociVersion"] as? String == "1.0.2")
+        #expect((obj?["process"] as? [String: Any])?["args"] as? [String] == ["echo", "hi"])
+        #expect(try JSONDecoder().decode(RuntimeSpec.self, from: data).process?.args == ["echo", "hi"])
+    }
+}
+
+@Suite struct RuntimeProbeTests {
+    @Test func findsInstalledRuntimes() throws {
+        let d = try RuntimeProbe.find(preferred: nil)
+        #expect(d.name == "crun")
+        let r = try RuntimeProbe.find(preferred: "runc")
+        #expect(r.name == "runc" && r.path.hasSuffix("/runc") && r.version.hasPrefix("1."))
+        let byPath = try RuntimeProbe.find(preferred: d.path)
+        #expect(byPath == d)
+        #expect(throws: HoistError.self) { try RuntimeProbe.find(preferred: "/nonexistent/crun") }
+        #expect(throws: HoistError.self) { try RuntimeProbe.find(preferred: "kata-nope") }
+    }
+}
