@@ -26,6 +26,8 @@ let package = Package(
             "HoistCore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Pure Dockerfile parser and .dockerignore matcher.
+        .target(name: "HoistDockerfile", dependencies: ["HoistCore"]),
         // Pure Engine API models (Codable), shared by daemon and client.
         .target(name: "HoistAPIModels", dependencies: ["HoistCore", "HoistOCI"]),
         // Syscalls Glibc's module map lacks.
@@ -49,7 +51,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "HoistAPI", dependencies: [
-            "HoistEngine", "HoistAPIModels",
+            "HoistEngine", "HoistAPIModels", "HoistCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -72,15 +74,22 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Per-container supervisor: Glibc and HoistLogs only, no Foundation.
-        .executableTarget(name: "hoist-shim", dependencies: ["HoistLogs"]),
+        .executableTarget(name: "hoist-shim", dependencies: ["HoistLogs"],
+                          // Static stdlib: the shim starts in ~2 ms and needs no toolchain libraries.
+                          linkerSettings: [.unsafeFlags(["-static-stdlib"])]),
 
         .testTarget(name: "HoistOCITests", dependencies: ["HoistOCI"]),
+        .testTarget(name: "HoistDockerfileTests", dependencies: ["HoistDockerfile"]),
         .testTarget(name: "HoistArchiveTests", dependencies: ["HoistArchive"]),
         .testTarget(name: "HoistStoreTests", dependencies: ["HoistStore"]),
         .testTarget(name: "HoistLogsTests", dependencies: ["HoistLogs"]),
         .testTarget(name: "HoistRuntimeTests", dependencies: ["HoistRuntime"]),
         .testTarget(name: "HoistAPIModelsTests", dependencies: ["HoistAPIModels", "HoistCore"]),
-        .testTarget(name: "HoistAPITests", dependencies: ["HoistAPI", "HoistEngine", "HoistAPIModels"]),
+        .testTarget(name: "HoistAPITests", dependencies: [
+            "HoistAPI", "HoistEngine", "HoistAPIModels", "HoistCore", "HoistOCI",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistClient"]),
     ]
 )

@@ -40,6 +40,8 @@ public final class APIServer: Sendable {
             + ImageRouter(backend: backend, tempDir: tempDir).routes
             + ContainerRouter(backend: backend).routes
             + ((backend as? any ExecBackend).map { ExecRouter(backend: $0).routes } ?? [])
+            + ((backend as? any ContainerControlBackend).map { ControlRouter(backend: $0).routes } ?? [])
+            + ((backend as? any CommitBackend).map { CommitRouter(backend: $0).routes } ?? [])
         self.router = Router(routes: routes, logger: logger)
     }
 

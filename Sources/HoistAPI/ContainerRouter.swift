@@ -54,6 +54,7 @@ struct ContainerRouter: Sendable {
 
     /// 204; 304 when not running.
     private func stop(_ x: Exchange) async throws {
+        await thawIfPaused(x.parameter("name"))
         try await backend.stopContainer(x.parameter("name"), timeout: try x.query.int("t"), signal: x.query.nonEmpty("signal"))
         try await x.respondEmpty()
     }
@@ -62,23 +63,32 @@ struct ContainerRouter: Sendable {
     private func restart(_ x: Exchange) async throws {
         let name = x.parameter("name")
         let timeout = try x.query.int("t")
+        await thawIfPaused(name)
         do {
             try await backend.stopContainer(name, timeout: timeout, signal: x.query.nonEmpty("signal"))
         } catch let e as HoistError where e.code == .notModified {}
         do {
             try await backend.startContainer(name)
         } catch let e as HoistError where e.code == .notModified {}
+        await (backend as? any ContainerControlBackend)?.containerRestarted(name)
         try await x.respondEmpty()
     }
 
     private func kill(_ x: Exchange) async throws {
+        await thawIfPaused(x.parameter("name"))
         try await backend.killContainer(x.parameter("name"), signal: x.query.nonEmpty("signal"))
         try await x.respondEmpty()
     }
 
     private func remove(_ x: Exchange) async throws {
+        if x.query.bool("force") { await thawIfPaused(x.parameter("name")) }
         try await backend.removeContainer(x.parameter("name"), force: x.query.bool("force"), volumes: x.query.bool("v"))
         try await x.respondEmpty()
+    }
+
+    /// A frozen container cannot act on a signal: resume it first (moby resumes right after signalling).
+    private func thawIfPaused(_ name: String) async {
+        await (backend as? any ContainerControlBackend)?.thawForSignal(name)
     }
 
     private func resize(_ x: Exchange) async throws {

@@ -100,6 +100,16 @@ public enum Mounts {
         }
     }
 
+    /// Makes `path` a mount point of its own (bind onto itself when it is not one) with shared
+    /// propagation, so mounts and unmounts below it reach the mount namespaces that copied it
+    /// (the crun shims run in private namespaces that must see container rootfs unmounts).
+    public static func makeSharedMountPoint(_ path: String) throws {
+        if !isMountPoint(path) {
+            guard mount(path, path, nil, UInt(MS_BIND), nil) == 0 else { throw Sys.error("bind mount \(path) on", path) }
+        }
+        guard mount(nil, path, nil, UInt(MS_SHARED), nil) == 0 else { throw Sys.error("make shared", path) }
+    }
+
     /// The deepest directory that contains every path (component-wise).
     static func commonParent(_ paths: [String]) -> String {
         let split = paths.map { $0.split(separator: "/", omittingEmptySubsequences: false).dropLast() }

@@ -1,0 +1,35 @@
+import HoistCore
+
+/// `ps --filter` semantics: values of one key are OR-ed, keys are AND-ed.
+enum ContainerFilters {
+    static let known: Set<String> = ["status", "name", "id", "label", "ancestor", "exited"]
+
+    static func matches(_ r: ContainerRecord, _ filters: [String: [String]]) throws -> Bool {
+        for (key, values) in filters where !values.isEmpty {
+            guard known.contains(key) else { throw HoistError.invalid("invalid filter '\(key)'") }
+            let ok = try values.contains { v in
+                switch key {
+                case "status":
+                    let valid = ["created", "restarting", "running", "removing", "paused", "exited", "dead"]
+                    guard valid.contains(v) else {
+                        throw HoistError.invalid("invalid filter 'status=\(v)'")
+                    }
+                    return r.status.rawValue == v
+                case "name": return r.name.contains(v.hasPrefix("/") ? String(v.dropFirst()) : v)
+                case "id": return r.id.hasPrefix(v)
+                case "label":
+                    let kv = v.split(separator: "=", maxSplits: 1).map(String.init)
+                    guard let k = kv.first, let val = r.config.Labels?[k] else { return false }
+                    return kv.count == 1 || val == kv[1]
+                case "ancestor":
+                    return r.imageName == v || r.imageID == v || r.imageID.hasPrefix("sha256:" + v) || r.imageName + ":latest" == v
+                case "exited":
+                    return r.status == .exited && String(r.exitCode) == v
+                default: return false
+                }
+            }
+            if !ok { return false }
+        }
+        return true
+    }
+}

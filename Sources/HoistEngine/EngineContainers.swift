@@ -1,0 +1,356 @@
+import Foundation
+import HoistCore
+import HoistAPIModels
+import HoistOCI
+import HoistRuntime
+import HoistStore
+import HoistSys
+
+extension Engine {
+    // MARK: create
+
+    public func createContainer(name: String?, request: ContainerCreateRequest) async throws -> ContainerCreateResponse {
+        guard let imageName = request.config.Image, !imageName.isEmpty else { throw HoistError.invalid("No image specified") }
+        let image = try images.resolve(imageName)
+        try ContainerConfigMerger.validate(request.hostConfig)
+        let hostConfig = try ContainerConfigMerger.normalise(request.hostConfig)
+        var (config, path, args) = try ContainerConfigMerger.merge(request.config, image: image.config.config)
+        config.Image = imageName
+
+        let finalName: String
+        if let n = name, !n.isEmpty {
+            let bare = n.hasPrefix("/") ? String(n.dropFirst()) : n
+            guard Identifiers.isValidName(bare) else {
+                throw HoistError.invalid("Invalid container name (\(bare)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+            }
+            if let other = containers.values.first(where: { $0.name == bare }) {
+                throw HoistError.conflict("Conflict. The container name \"/\(bare)\" is already in use by container \"\(other.id)\". You have to remove (or rename) that container to be able to reuse that name.")
+            }
+            finalName = bare
+        } else {
+            var candidate = NameGenerator.random()
+            var retry = 0
+            while containers.values.contains(where: { $0.name == candidate }) { retry += 1; candidate = NameGenerator.random(retry: retry) }
+            finalName = candidate
+        }
+
+        let id = Identifiers.random()
+        if config.Hostname?.isEmpty ?? true { config.Hostname = String(id.prefix(12)) }
+        let rec = ContainerRecord(id: id, name: finalName, imageID: image.id, imageName: imageName, created: Timestamps.nowNanos(),
+                                  config: config, hostConfig: hostConfig, path: path, args: args)
+        let dir = paths.containerDir(id)
+        do {
+            try ContainerFiles.create(dir: dir, hostname: config.Hostname ?? String(id.prefix(12)))
+            let data = try JSONEncoder().encode(rec)
+            try containerStore.insert(ContainerRow(id: id, name: finalName, imageID: image.id, data: Array(data)))
+        } catch {
+            try? FileSystem.removeTree(dir)
+            throw error
+        }
+        containers[id] = rec
+        emit("create", rec)
+        return ContainerCreateResponse(Id: id)
+    }
+
+    // MARK: start
+
+    public func startContainer(_ idOrName: String) async throws {
+        let rec = try lookup(idOrName)
+        if rec.isRunning || starting.contains(rec.id) { throw HoistError(.notModified, "container already started") }
+        if rec.status == .removing || rec.status == .dead { throw HoistError.conflict("cannot start a container in state \(rec.status.rawValue)") }
+        starting.insert(rec.id)
+        defer { starting.remove(rec.id) }
+        let id = rec.id
+        let image = try images.resolve(rec.imageID)
+        let rootfs = paths.rootfs(id)
+        let dir = paths.containerDir(id)
+        let stateDir = paths.stateDir(id)
+        do {
+            try mountRootfs(id: id, image: image)
+            let user = try UserResolver.resolve(rec.config.User, rootfs: rootfs)
+            let spec = processSpec(rec, user: user, dir: dir)
+            try BundleWriter.write(id: id, spec: spec, rootfs: rootfs, bundleDir: dir)
+            try FileSystem.removeTree(stateDir)
+            try FileSystem.mkdirAll(stateDir)
+        } catch {
+            unmountRootfs(id)
+            throw error
+        }
+
+        let shim: ShimClient
+        do {
+            shim = try await ShimLauncher.launch(ShimLaunchOptions(
+                id: id, bundleDir: dir, stateDir: stateDir, logPath: paths.logPath(id), tty: rec.tty,
+                openStdin: rec.config.OpenStdin ?? false, stdinOnce: rec.config.StdinOnce ?? false,
+                runtime: runtime, shimPath: config.shimPath))
+        } catch {
+            await startFailed(id, error: error)
+            throw Engine.runtimeError(error)
+        }
+        shims[id] = shim
+        // Attach clients that came before start see all output: connect them, then start.
+        for relay in pendingAttaches.removeValue(forKey: id) ?? [] {
+            do { try await relay.connect(shim) } catch { await relay.finish() }
+        }
+        let pid: Int32
+        do {
+            if case .created(let p) = try await shim.state() { pid = p } else { pid = 0 }
+            try await shim.start()
+        } catch {
+            try? await shim.kill(signal: SIGKILL)
+            shims[id] = nil
+            await startFailed(id, error: error)
+            throw Engine.runtimeError(error)
+        }
+        guard var now = containers[id] else { return }
+        now.status = .running
+        now.pid = Int(pid)
+        now.startedAt = Timestamps.nowNanos()
+        now.finishedAt = 0
+        now.exitCode = 0
+        now.error = ""
+        now.hasBeenStarted = true
+        save(now)
+        emit("start", now)
+        monitor(id, shim)
+    }
+
+    /// Docker reports exec failures on start as the runtime words them.
+    static func runtimeError(_ error: any Error) -> HoistError {
+        guard let e = error as? HoistError else { return HoistError.internal("\(error)") }
+        return e
+    }
+
+    private func startFailed(_ id: String, error: any Error) async {
+        unmountRootfs(id)
+        for relay in pendingAttaches.removeValue(forKey: id) ?? [] { await relay.finish() }
+        guard var rec = containers[id] else { return }
+        let msg = (error as? HoistError)?.message ?? "\(error)"
+        rec.exitCode = msg.contains("permission denied") ? 126 : (msg.contains("executable file not found") || msg.contains("no such file or directory")) ? 127 : 128
+        rec.error = msg
+        if rec.hasBeenStarted { rec.status = .exited; rec.finishedAt = Timestamps.nowNanos() }
+        save(rec)
+        emit("die", rec, extra: ["exitCode": String(rec.exitCode)])
+        fireWaiters(id, kind: .exit, code: rec.exitCode, error: msg)
+        if rec.hostConfig.AutoRemove == true { await removeRecord(id) }
+    }
+
+    func monitor(_ id: String, _ shim: ShimClient) {
+        let stateDir = paths.stateDir(id)
+        Task {
+            var code: Int32
+            do { code = try await shim.waitExit() } catch {
+                code = ExitRecord.read(stateDir: stateDir)?.code ?? 255
+            }
+            await self.containerExited(id, code: Int(code))
+        }
+    }
+
+    func containerExited(_ id: String, code: Int) async {
+        shims[id] = nil
+        guard var rec = containers[id], rec.isRunning else { return }
+        let exit = ExitRecord.read(stateDir: paths.stateDir(id))
+        rec.status = .exited
+        rec.exitCode = code
+        rec.pid = 0
+        rec.finishedAt = exit?.finishedAt ?? Timestamps.nowNanos()
+        save(rec)
+        emit("die", rec, extra: ["exitCode": String(code)])
+        unmountRootfs(id)
+        fireWaiters(id, kind: .exit, code: code)
+        if rec.hostConfig.AutoRemove == true { await removeRecord(id) }
+    }
+
+    // MARK: stop / kill
+
+    public func stopContainer(_ idOrName: String, timeout: Int?, signal: String?) async throws {
+        let rec = try lookup(idOrName)
+        guard rec.isRunning, let shim = shims[rec.id] else { throw HoistError(.notModified, "container already stopped") }
+        let sigName = signal ?? rec.config.StopSignal ?? "SIGTERM"
+        guard let sig = Signals.parse(sigName) else { throw HoistError.invalid("Invalid signal: \(sigName)") }
+        let t = timeout ?? rec.config.StopTimeout ?? 10
+        let exited = registerWaiter(rec.id, kind: .exit)
+        emit("kill", rec, extra: ["signal": String(sig)])
+        try? await shim.kill(signal: sig)
+        if await awaitExit(exited, timeout: t) { emit("stop", rec); return }
+        let exited2 = registerWaiter(rec.id, kind: .exit)
+        if containers[rec.id]?.isRunning != true { emit("stop", rec); return }
+        emit("kill", rec, extra: ["signal": String(SIGKILL)])
+        try? await shim.kill(signal: SIGKILL)
+        _ = await awaitExit(exited2, timeout: -1)
+        emit("stop", rec)
+    }
+
+    public func killContainer(_ idOrName: String, signal: String?) async throws {
+        let rec = try lookup(idOrName)
+        let sigName = (signal?.isEmpty ?? true) ? "SIGKILL" : signal ?? "SIGKILL"
+        guard let sig = Signals.parse(sigName) else { throw HoistError.invalid("Invalid signal: \(sigName)") }
+        guard rec.isRunning, let shim = shims[rec.id] else {
+            throw HoistError.conflict("Cannot kill container: \(idOrName): Container \(rec.id) is not running")
+        }
+        emit("kill", rec, extra: ["signal": String(sig)])
+        if sig == SIGKILL {
+            // Return once it is down, as Docker does for SIGKILL.
+            let exited = registerWaiter(rec.id, kind: .exit)
+            try await shim.kill(signal: sig)
+            _ = await awaitExit(exited, timeout: 10)
+        } else {
+            try await shim.kill(signal: sig)
+        }
+    }
+
+    public func restartContainer(_ idOrName: String, timeout: Int?) async throws {
+        let rec = try lookup(idOrName)
+        if rec.isRunning { try? await stopContainer(rec.id, timeout: timeout, signal: nil) }
+        try await startContainer(rec.id)
+    }
+
+    // MARK: remove
+
+    public func removeContainer(_ idOrName: String, force: Bool, volumes: Bool) async throws {
+        let rec = try lookup(idOrName)
+        if rec.isRunning {
+            guard force else {
+                throw HoistError.conflict("You cannot remove a running container \(rec.id). Stop the container before attempting removal or force remove")
+            }
+            if let shim = shims[rec.id] {
+                let exited = registerWaiter(rec.id, kind: .exit)
+                emit("kill", rec, extra: ["signal": String(SIGKILL)])
+                try? await shim.kill(signal: SIGKILL)
+                _ = await awaitExit(exited, timeout: 10)
+            }
+        }
+        if rec.status == .removing { throw HoistError.conflict("removal of container \(rec.id) is already in progress") }
+        await removeRecord(rec.id)
+    }
+
+    func removeRecord(_ id: String) async {
+        guard var rec = containers[id] else { return }
+        rec.status = .removing
+        containers[id] = rec
+        unmountRootfs(id)
+        do {
+            try FileSystem.removeTree(paths.stateDir(id))
+            // Never crosses into a still-mounted rootfs: the image's layers are safe.
+            try FileSystem.removeTree(paths.containerDir(id))
+        } catch {
+            logger.error("removing files of container \(id): \(error)")
+        }
+        try? containerStore.delete(id: id)
+        containers[id] = nil
+        emit("destroy", rec)
+        shims[id] = nil
+        for relay in pendingAttaches.removeValue(forKey: id) ?? [] { await relay.finish() }
+        fireWaiters(id, kind: .exit, code: rec.exitCode)
+        fireWaiters(id, kind: .removal, code: rec.exitCode)
+    }
+
+    // MARK: inspect / list
+
+    public func inspectContainer(_ idOrName: String) async throws -> ContainerInspect {
+        let rec = try lookup(idOrName)
+        let dir = paths.containerDir(rec.id)
+        var hc = (try? ContainerConfigMerger.normalise(rec.hostConfig)) ?? rec.hostConfig
+        // Inspect shows every limit, 0 meaning none, as Docker does.
+        hc.Memory = hc.Memory ?? 0; hc.MemorySwap = hc.MemorySwap ?? 0; hc.NanoCpus = hc.NanoCpus ?? 0
+        hc.CpuShares = hc.CpuShares ?? 0; hc.CpuPeriod = hc.CpuPeriod ?? 0; hc.CpuQuota = hc.CpuQuota ?? 0
+        hc.AutoRemove = hc.AutoRemove ?? false; hc.Privileged = hc.Privileged ?? false; hc.ReadonlyRootfs = hc.ReadonlyRootfs ?? false
+        var inspect = ContainerInspect(
+            Id: rec.id, Created: Timestamps.rfc3339Nano(rec.created), Path: rec.path, Args: rec.args, State: rec.state(),
+            Image: rec.imageID, ResolvConfPath: dir + "/resolv.conf", HostnamePath: dir + "/hostname", HostsPath: dir + "/hosts",
+            LogPath: paths.logPath(rec.id), Name: "/" + rec.name, RestartCount: rec.restartCount, HostConfig: hc,
+            GraphDriver: GraphDriverData(Name: "overlay2", Data: ["MergedDir": dir + "/rootfs", "UpperDir": dir + "/upper", "WorkDir": dir + "/work"]),
+            Config: rec.config)
+        inspect.NetworkSettings.Networks = [:]
+        return inspect
+    }
+
+    public func listContainers(all: Bool, limit: Int?, filters: [String: [String]]) async throws -> [ContainerSummary] {
+        let now = Timestamps.nowNanos()
+        var list = containers.values.sorted { $0.created > $1.created }
+        if !all && (limit ?? 0) <= 0 { list = list.filter { $0.isRunning } }
+        list = try list.filter { try ContainerFilters.matches($0, filters) }
+        if let l = limit, l > 0 { list = Array(list.prefix(l)) }
+        return list.map { r in
+            let cmd = ([r.path] + r.args).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+            var s = ContainerSummary(Id: r.id, Names: ["/" + r.name], Image: r.imageName, ImageID: r.imageID, Command: cmd,
+                                     Created: r.created / 1_000_000_000, Labels: r.config.Labels ?? [:], State: r.status.rawValue,
+                                     Status: r.statusText(now: now))
+            s.HostConfig.NetworkMode = r.hostConfig.NetworkMode ?? "none"
+            return s
+        }
+    }
+
+    public func resizeContainer(_ idOrName: String, height: Int, width: Int) async throws {
+        let rec = try lookup(idOrName)
+        guard rec.isRunning, let shim = shims[rec.id] else {
+            throw HoistError.conflict("Container \(rec.id) is not running")
+        }
+        try await shim.resize(height: height, width: width)
+    }
+
+    // MARK: rootfs and process
+
+    func mountRootfs(id: String, image: ImageRecord) throws {
+        let dir = paths.containerDir(id)
+        let target = dir + "/rootfs"
+        if Mounts.isMountPoint(target) { return }
+        try Mounts.overlay(lowerDirs: images.lowerDirs(of: image), upperDir: dir + "/upper", workDir: dir + "/work", target: target)
+    }
+
+    func unmountRootfs(_ id: String) {
+        let target = paths.rootfs(id)
+        if Mounts.isMountPoint(target) {
+            do { try Mounts.unmount(target) } catch {
+                try? Mounts.unmount(target, detach: true)
+            }
+        }
+    }
+
+    func processSpec(_ rec: ContainerRecord, user: UserResolver.Resolved, dir: String) -> ContainerProcessSpec {
+        var env = rec.config.Env ?? []
+        let hostname = rec.config.Hostname ?? String(rec.id.prefix(12))
+        func has(_ k: String) -> Bool { env.contains { $0.hasPrefix(k + "=") } }
+        if !has("PATH") { env.insert(ContainerConfigMerger.defaultPath, at: 0) }
+        if !has("HOSTNAME") { env.insert("HOSTNAME=\(hostname)", at: 1) }
+        if rec.tty && !has("TERM") { env.append("TERM=xterm") }
+        if !has("HOME") { env.append("HOME=\(user.home)") }
+        let cwd = (rec.config.WorkingDir?.isEmpty ?? true) ? "/" : rec.config.WorkingDir ?? "/"
+        var spec = ContainerProcessSpec(args: [rec.path] + rec.args, env: env, cwd: cwd, uid: user.uid, gid: user.gid)
+        spec.additionalGids = user.additionalGids
+        spec.tty = rec.tty
+        spec.hostname = hostname
+        spec.readonlyRootfs = rec.hostConfig.ReadonlyRootfs ?? false
+        if let m = rec.hostConfig.Memory, m > 0 { spec.memoryBytes = m }
+        if let p = rec.hostConfig.PidsLimit, p > 0 { spec.pidsLimit = p }
+        if let n = rec.hostConfig.NanoCpus, n > 0 { spec.nanoCPUs = n }
+        if let s = rec.hostConfig.CpuShares, s > 0 { spec.cpuShares = s }
+        spec.hostnameFile = dir + "/hostname"
+        spec.hostsFile = dir + "/hosts"
+        spec.resolvConfFile = dir + "/resolv.conf"
+        return spec
+    }
+}
+
+/// `/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf` that Hoist writes per container.
+enum ContainerFiles {
+    static func create(dir: String, hostname: String) throws {
+        let fm = FileManager.default
+        for d in [dir, dir + "/rootfs", dir + "/upper", dir + "/work"] {
+            try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
+        }
+        try Data((hostname + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/hostname"))
+        let hosts = """
+        127.0.0.1\tlocalhost
+        ::1\tlocalhost ip6-localhost ip6-loopback
+        fe00::0\tip6-localnet
+        ff00::0\tip6-mcastprefix
+        ff02::1\tip6-allnodes
+        ff02::2\tip6-allrouters
+
+        """
+        try Data(hosts.utf8).write(to: URL(fileURLWithPath: dir + "/hosts"))
+        let resolv = (try? Data(contentsOf: URL(fileURLWithPath: "/etc/resolv.conf"))) ?? Data()
+        try resolv.write(to: URL(fileURLWithPath: dir + "/resolv.conf"))
+    }
+}
