@@ -6,7 +6,7 @@ import NIOHTTP1
 /// `/containers/{id}/exec` and `/exec/...`.
 public protocol ExecBackend: Sendable {
     func createExec(_ idOrName: String, request: ExecCreateRequest) async throws -> ExecCreateResponse
-    func checkExecStart(_ execID: String) async throws
+    func checkExecStart(_ execID: String) async throws -> Bool
     func startExec(_ execID: String, detach: Bool) async throws -> AttachSession?
     func resizeExec(_ execID: String, height: Int, width: Int) async throws
     func inspectExec(_ execID: String) async throws -> ExecInspect
@@ -42,16 +42,26 @@ struct ExecRouter: Sendable {
             try await x.respondEmpty(.ok)
             return
         }
-        try await backend.checkExecStart(id)
-        guard let session = try await backend.startExec(id, detach: false) else { return }
-        let takeInput: Bool
+        // Checked (404, 409 as plain HTTP) and hijacked before the process starts, as moby:
+        // output written with the 101 head could be lost by clients that switch to the raw
+        // socket after parsing the head (docker-py).
+        let tty = try await backend.checkExecStart(id)
+        let takeInput = try await x.hijack(contentType: StreamFraming.contentType(multiplexed: !tty, version: x.apiVersion))
+        let session: AttachSession
         do {
-            takeInput = try await x.hijack(contentType: StreamFraming.contentType(multiplexed: !session.tty, version: x.apiVersion))
+            session = try await backend.startExec(id, detach: false) ?? Self.message("exec detached", tty: tty)
         } catch {
-            session.detach()
-            throw error
+            session = Self.message(ErrorMapping.hoistError(error).message, tty: tty)
         }
-        await HijackRelay.run(session, on: x.connection, multiplexed: !session.tty, stdin: takeInput)
+        await HijackRelay.run(session, on: x.connection, multiplexed: !tty, stdin: takeInput)
+    }
+
+    /// A session that only says `text` (an error after the hijack), as moby writes it.
+    static func message(_ text: String, tty: Bool) -> AttachSession {
+        let (stream, cont) = AsyncStream<OutputChunk>.makeStream()
+        cont.yield(OutputChunk(stream: 1, bytes: Array((text + "\r\n").utf8)))
+        cont.finish()
+        return AttachSession(tty: tty, output: stream, writeStdin: { _ in }, closeStdin: {}, detach: {})
     }
 
     private func resize(_ x: Exchange) async throws {
@@ -62,7 +72,8 @@ struct ExecRouter: Sendable {
             return n
         }
         try await backend.resizeExec(x.parameter("id"), height: try dimension("h"), width: try dimension("w"))
-        try await x.respondEmpty(.created)
+        // moby writes no status here: Go's default 200 (the swagger says 201; clients accept both).
+        try await x.respondEmpty(.ok)
     }
 
     private func inspect(_ x: Exchange) async throws {

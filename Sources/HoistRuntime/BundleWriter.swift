@@ -22,6 +22,15 @@ public enum BundleWriter {
         "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
     ]
 
+    /// `allCapabilities` (in number order) within our own bounding set: asking the runtime
+    /// for a capability the daemon lacks fails (capset EPERM), e.g. inside a restricted host.
+    public static var availableCapabilities: [String] {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("CapBnd:") }),
+              let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) else { return allCapabilities }
+        return allCapabilities.enumerated().filter { mask & (1 << UInt64($0.offset)) != 0 }.map(\.element)
+    }
+
     static let maskedPaths = [
         "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
         "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
@@ -118,7 +127,7 @@ public enum BundleWriter {
     }
 
     static func capabilities(_ s: ContainerProcessSpec) throws -> [String] {
-        if s.privileged { return allCapabilities }
+        if s.privileged { return availableCapabilities }
         let add = s.capAdd.map(normalizeCap), drop = s.capDrop.map(normalizeCap)
         for c in add + drop where c != "ALL" && !allCapabilities.contains(c) {
             throw HoistError.invalid("invalid capability: \(c)")

@@ -3,7 +3,7 @@ import Glibc
 /// One connection to `shim.sock`. It sends one request line; ATTACH and WAIT keep the
 /// connection, everything else gets one answer line and is closed.
 final class Client {
-    enum Role { case request, attach, wait }
+    enum Role { case request, attach, wait, exec }
 
     let fd: Int32
     var role: Role = .request
@@ -12,6 +12,8 @@ final class Client {
     var line: [UInt8] = []
     // ATTACH
     var wantStdin = false, wantStdout = false, wantStderr = false
+    /// EXEC: the process this connection started.
+    var exec: ExecProc?
     /// Still reading from the connection (stdin bytes, or just watching for EOF).
     var inputOpen = true
     // Output not yet accepted by the socket.

@@ -19,6 +19,9 @@ nonisolated(unsafe) var sigchldPipeWrite: Int32 = -1
 /// - `START` → `OK` | `ERR <message>`    - `KILL <signum>` → `OK` | `ERR <message>`
 /// - `RESIZE <height> <width>` → `OK`     - `STATE` → `CREATED <pid>` | `RUNNING <pid>` | `EXITED <code>`
 /// - `WAIT` → `EXIT <code>` once the container has exited and its runtime state is deleted.
+/// - `EXEC <exec-id> <process.json> <tty,stdin|->` → `OK <pid>` then the exec's output frames,
+///   bytes sent go to its stdin, and last a frame of stream 3 with its exit code | `ERR <message>`
+///   (see Exec.swift). `RESIZE <height> <width> <exec-id>` sizes an exec's pty.
 ///
 /// Files in the state dir: shim.sock, shim.pid, init.pid, runtime.log (while it runs);
 /// `started` (`<unix ns>`), `exit` (`<code> <startedAt ns> <finishedAt ns>`), both written
@@ -49,6 +52,7 @@ final class Shim {
     static let maxStdinBuffered = 1 << 20
 
     var clients: [Client] = []
+    var execs: [ExecProc] = []
     let readBuf: UnsafeMutableRawPointer
     static let readSize = 1 << 20
     /// After the init exits, give the output pipes this long to reach EOF.
@@ -181,7 +185,7 @@ final class Shim {
 
     // MARK: - loop
 
-    enum Slot { case listener, signal, out, err, stdin, client(Client) }
+    enum Slot { case listener, signal, out, err, stdin, client(Client), execOut(ExecProc), execErr(ExecProc), execStdin(ExecProc) }
 
     func run() -> Never {
         var pfds: [pollfd] = []
@@ -197,9 +201,16 @@ final class Shim {
             if outFD >= 0 { add(outFD, POLLIN, .out) }
             if errFD >= 0 { add(errFD, POLLIN, .err) }
             if stdinFD >= 0 && !stdinBuf.isEmpty { add(stdinFD, POLLOUT, .stdin) }
+            for e in execs where !e.done {
+                if e.outFD >= 0 { add(e.outFD, POLLIN, .execOut(e)) }
+                if e.errFD >= 0 { add(e.errFD, POLLIN, .execErr(e)) }
+                if e.stdinFD >= 0 && !e.stdinBuf.isEmpty { add(e.stdinFD, POLLOUT, .execStdin(e)) }
+            }
             for c in clients where !c.closed {
                 var ev: Int32 = 0
-                if c.role == .request || (c.inputOpen && stdinBuf.count < Self.maxStdinBuffered) { ev |= POLLIN }
+                if c.role == .exec {
+                    if c.inputOpen && (c.exec?.stdinBuf.count ?? 0) < Self.maxStdinBuffered { ev |= POLLIN }
+                } else if c.role == .request || (c.inputOpen && stdinBuf.count < Self.maxStdinBuffered) { ev |= POLLIN }
                 if c.queued > 0 { ev |= POLLOUT }
                 add(c.fd, ev, .client(c))
             }
@@ -208,6 +219,8 @@ final class Shim {
             if logDirty { timeout = 0 }
             else if state == .exited {
                 timeout = Int32(max(0, min(1000, (drainDeadline - logClockNow()) / 1_000_000)))
+            } else if execs.contains(where: { $0.exitCode != nil && !$0.done }) {
+                timeout = 100
             }
             let n = poll(&pfds, nfds_t(pfds.count), timeout)
             if n < 0 && errno != EINTR { continue }
@@ -226,9 +239,13 @@ final class Shim {
                     case .err: readOutput(stream: 2)
                     case .stdin: writeStdin()
                     case .client(let c): handleClient(c, re)
+                    case .execOut(let e): readExecOutput(e, stream: 1)
+                    case .execErr(let e): readExecOutput(e, stream: 2)
+                    case .execStdin(let e): e.writeStdin()
                     }
                 }
             }
+            tendExecs()
             clients.removeAll { $0.closed }
             if state == .exited {
                 if outFD < 0 && errFD < 0 { finish() }
@@ -261,6 +278,10 @@ final class Shim {
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             if pid <= 0 { break }
+            if let e = execs.first(where: { $0.pid == pid && $0.exitCode == nil }) {
+                execExited(e, code: exitCode(fromWaitStatus: status))
+                continue
+            }
             if pid == initPid && state != .exited {
                 state = .exited
                 exitStatus = exitCode(fromWaitStatus: status)
@@ -345,6 +366,13 @@ final class Shim {
         if re & POLLOUT != 0 { c.flush() }
         if c.closed { return }
         if re & (POLLIN | POLLHUP | POLLERR) != 0 && (c.role == .request || c.inputOpen) {
+            if c.role == .exec, let e = c.exec {
+                let n = read(c.fd, readBuf, 64 << 10)
+                if n < 0 { if errno != EAGAIN && errno != EINTR { c.inputOpen = false; execInputEnded(e) } }
+                else if n == 0 { c.inputOpen = false; execInputEnded(e) }
+                else { execInput(e, Array(UnsafeRawBufferPointer(start: readBuf, count: n))) }
+                return
+            }
             let n = read(c.fd, readBuf, 64 << 10)
             if n < 0 {
                 if errno != EAGAIN && errno != EINTR { dropClient(c) }
@@ -361,6 +389,7 @@ final class Shim {
                     let rest = Array(data[(nl + 1)...])
                     handleRequest(c, String(decoding: c.line, as: UTF8.self))
                     if c.role == .attach && !rest.isEmpty { stdinInput(c, rest) }
+                    if c.role == .exec && !rest.isEmpty, let e = c.exec { execInput(e, rest) }
                 } else {
                     c.line += data
                     if c.line.count > 4096 { c.close() }
@@ -378,6 +407,8 @@ final class Shim {
 
     func dropClient(_ c: Client) {
         if c.role == .attach && c.inputOpen { inputEnded(c) }
+        // A gone exec client: its process keeps running (output discarded), stdin ends.
+        if c.role == .exec, let e = c.exec { execInputEnded(e) }
         c.close()
     }
 
@@ -421,12 +452,15 @@ final class Shim {
             c.send(kill(initPid, sig) == 0 ? "OK\n" : "ERR kill: \(Sys.errorString())\n")
         case "RESIZE":
             c.closeWhenFlushed = true
-            guard parts.count == 3, let h = UInt16(parts[1]), let w = UInt16(parts[2]) else { c.send("ERR invalid size\n"); return }
+            guard parts.count == 3 || parts.count == 4, let h = UInt16(parts[1]), let w = UInt16(parts[2]) else { c.send("ERR invalid size\n"); return }
+            if parts.count == 4 { c.send(resizeExec(parts[3], h, w)); return }
             if o.tty && outFD >= 0 {
                 var ws = winsize(ws_row: h, ws_col: w, ws_xpixel: 0, ws_ypixel: 0)
                 if ioctl(outFD, UInt(TIOCSWINSZ), &ws) != 0 { c.send("ERR resize: \(Sys.errorString())\n"); return }
             }
             c.send("OK\n")
+        case "EXEC":
+            startExec(c, parts)
         case "WAIT":
             // Answered by finish(), after the runtime's state is gone, so a restart right
             // after cannot collide with it.
@@ -471,6 +505,7 @@ final class Shim {
         if runtime.run(["delete", o.id]) != nil { _ = runtime.run(["delete", "-f", o.id]) }
         Sys.writeFileAtomic(o.stateDir + "/exit", "\(exitStatus) \(startedAt) \(finishedAt)\n")
 
+        finishExecs()
         // New WAIT requests may still be arriving: take what is queued.
         acceptClients()
         for c in clients where c.role == .request { readRequestNow(c) }
@@ -485,6 +520,8 @@ final class Shim {
                 c.flush()
             case .request:
                 c.close()
+            case .exec:
+                break  // finishExecs queued their exit frames
             }
         }
         flushClients(deadlineMs: 2000)
