@@ -18,20 +18,24 @@ public enum LayerDiff {
     ///   - directory: the upper dir (or any tree; `convertWhiteouts: false` for a plain
     ///     tar of a root file system, e.g. `export`).
     ///   - tempDir: where the gzip blob is written.
+    ///   - exclude: relative paths (`etc/hostname`, no leading `/`) left out with their
+    ///     subtrees, e.g. the mount points a runtime creates (Docker keeps those in its init
+    ///     layer). A directory holding nothing but excluded paths is left out too.
     public static func ingest(directory: String, tempDir: String, convertWhiteouts: Bool = true,
-                              compressionLevel: Int? = nil) throws -> IngestedLayer {
+                              compressionLevel: Int? = nil, exclude: Set<String> = []) throws -> IngestedLayer {
         try LA.withUTF8Locale {
             let compressedPath = "\(tempDir)/layer-\(Identifiers.random().prefix(16)).tar.gz"
             let sink = try GzipSink(path: compressedPath, level: compressionLevel)
             do {
                 let tar = try TarStream(sink: sink)
                 let walker = try TreeWalker(root: try FileSystem.realPath(directory), tar: tar, convertWhiteouts: convertWhiteouts)
+                walker.exclude = Set(exclude.map { Array($0.utf8) })
                 try walker.walk()
                 try tar.finish()
                 let (digest, size) = try sink.finish()
                 return IngestedLayer(diffID: tar.hasher.finalize(), uncompressedSize: tar.hasher.count,
                                      compressedPath: compressedPath, compressedDigest: digest, compressedSize: size,
-                                     unpackedSize: walker.contentBytes)
+                                     unpackedSize: walker.contentBytes, entries: walker.entries)
             } catch {
                 sink.abort()
                 throw error
@@ -91,6 +95,9 @@ final class TreeWalker {
     private let disk: OpaquePointer
     private let links: OpaquePointer
     private(set) var contentBytes: Int64 = 0
+    /// Entries written (0: the tree holds no change).
+    private(set) var entries: Int64 = 0
+    var exclude: Set<[UInt8]> = []
 
     init(root: String, tar: TarStream, convertWhiteouts: Bool) throws {
         self.root = root
@@ -118,6 +125,7 @@ final class TreeWalker {
         let names = try FileSystem.listDirectory(full).map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
         for name in names {
             let rel = dir.isEmpty ? name : dir + [UInt8(ascii: "/")] + name
+            if exclude.contains(rel) { continue }
             let path = root + "/" + LayerPath.display(rel)
             var st = stat()
             guard lstat(path, &st) == 0 else {
@@ -130,6 +138,7 @@ final class TreeWalker {
                 try emitMarker(dir: dir, name: Whiteout.prefix + name, st: st, mode: 0o600)
                 continue
             }
+            if type == LA.ifdir && !exclude.isEmpty && onlyExcluded(rel: rel, path: path) { continue }
             try emit(rel: rel, path: path, st: st)
             if type == LA.ifdir {
                 if convertWhiteouts, FileSystem.getXattr(path, name: "trusted.overlay.opaque") == Array("y".utf8) {
@@ -140,7 +149,26 @@ final class TreeWalker {
         }
     }
 
+    /// Whether a directory is only there for excluded paths under it (an ancestor of one,
+    /// not opaque, holding nothing else).
+    private func onlyExcluded(rel: [UInt8], path: String) -> Bool {
+        let prefix = rel + [UInt8(ascii: "/")]
+        guard exclude.contains(where: { $0.starts(with: prefix) }) else { return false }
+        if FileSystem.getXattr(path, name: "trusted.overlay.opaque") == Array("y".utf8) { return false }
+        guard let names = try? FileSystem.listDirectory(path) else { return false }
+        for name in names {
+            let childRel = prefix + Array(name.utf8)
+            if exclude.contains(childRel) { continue }
+            let childPath = path + "/" + name
+            var st = stat()
+            guard lstat(childPath, &st) == 0, UInt32(st.st_mode) & LA.ifmt == LA.ifdir,
+                  onlyExcluded(rel: childRel, path: childPath) else { return false }
+        }
+        return true
+    }
+
     private func emit(rel: [UInt8], path: String, st: stat) throws {
+        entries += 1
         guard var entry = archive_entry_new() else { throw HoistError.internal("libarchive: out of memory") }
         defer { archive_entry_free(entry) }
         var s = st
@@ -167,6 +195,7 @@ final class TreeWalker {
 
     /// An empty regular file standing for a whiteout (`.wh.NAME`) or an opaque dir marker.
     private func emitMarker(dir: [UInt8], name: [UInt8], st: stat, mode: UInt32) throws {
+        entries += 1
         guard let entry = archive_entry_new() else { throw HoistError.internal("libarchive: out of memory") }
         defer { archive_entry_free(entry) }
         let rel = dir.isEmpty ? name : dir + [UInt8(ascii: "/")] + name

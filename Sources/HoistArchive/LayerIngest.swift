@@ -18,6 +18,8 @@ public struct IngestedLayer: Sendable, Equatable {
     public var compressedSize: Int64
     /// File content bytes written when the layer was also applied (`applyTo`), else 0.
     public var unpackedSize: Int64
+    /// Entries written by `LayerDiff` (0: no change at all); not counted by `LayerIngest`.
+    public var entries: Int64 = 0
 }
 
 /// Turns a tar (plain or compressed) into a layer in one streaming pass: decompress once,
