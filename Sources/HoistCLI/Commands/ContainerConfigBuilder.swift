@@ -1,0 +1,211 @@
+import HoistAPIModels
+import HoistClient
+import HoistOCI
+
+/// Turns `run`/`create` flags into the create request, with docker's validation messages.
+struct ContainerConfigBuilder {
+    struct Result {
+        var request: ContainerCreateRequest
+        var name: String?
+        var image: String
+        var attachStdin: Bool
+        var attachStdout: Bool
+        var attachStderr: Bool
+    }
+
+    static func validAttachStream(_ s: String) -> String? {
+        switch s.lowercased() {
+        case "stdin", "stdout", "stderr": return s.lowercased()
+        default: return nil
+        }
+    }
+
+    /// `-e VAR` takes VAR's value from our environment; unset stays `VAR` as docker sends it.
+    static func expandEnv(_ e: String, _ environment: [String: String]) -> String {
+        if e.contains("=") { return e }
+        if let v = environment[e] { return "\(e)=\(v)" }
+        return e
+    }
+
+    static func build(_ o: ContainerOptions, path: CommandPath, environment: [String: String], detach: Bool) throws -> Result {
+        guard let image = o.imageAndCommand.first else {
+            throw path.argError("requires at least 1 argument")
+        }
+        if image.hasPrefix("-") {
+            throw path.flagError(image.hasPrefix("--") ? "unknown flag: \(image.split(separator: "=").first ?? "")" : "unknown shorthand flag: '\(image.dropFirst().prefix(1))' in \(image)")
+        }
+        var config = ContainerConfig()
+        var host = HostConfig()
+
+        var attach: Set<String> = []
+        for a in o.attach {
+            guard let s = validAttachStream(a) else {
+                throw path.invalidFlagValue(a, flag: "-a, --attach", "valid streams are STDIN, STDOUT and STDERR")
+            }
+            attach.insert(s)
+        }
+        var attachStdin = attach.contains("stdin"), attachStdout = attach.contains("stdout"), attachStderr = attach.contains("stderr")
+        if o.attach.isEmpty {
+            attachStdout = true
+            attachStderr = true
+            if o.interactive { attachStdin = true }
+        }
+
+        if let m = o.memory {
+            do { host.Memory = try Units.ramInBytes(m) } catch {
+                throw path.invalidFlagValue(m, flag: "-m, --memory", "\(error)")
+            }
+        }
+        if let s = o.memorySwap {
+            if s == "-1" { host.MemorySwap = -1 } else {
+                do { host.MemorySwap = try Units.ramInBytes(s) } catch {
+                    throw path.invalidFlagValue(s, flag: "--memory-swap", "\(error)")
+                }
+            }
+        }
+        if let p = o.pidsLimit {
+            guard let v = Int64(p) else {
+                throw path.invalidFlagValue(p, flag: "--pids-limit", "strconv.ParseInt: parsing \(goQuote(p)): invalid syntax")
+            }
+            host.PidsLimit = v
+        }
+        if let c = o.cpus {
+            do { host.NanoCpus = try Units.parseCPUs(c) } catch {
+                throw path.invalidFlagValue(c, flag: "--cpus", "\(error)")
+            }
+        }
+        if let c = o.cpuShares {
+            guard let v = Int64(c) else {
+                throw path.invalidFlagValue(c, flag: "-c, --cpu-shares", "strconv.ParseInt: parsing \(goQuote(c)): invalid syntax")
+            }
+            host.CpuShares = v
+        }
+        if let t = o.stopTimeout {
+            guard let v = Int(t) else {
+                throw path.invalidFlagValue(t, flag: "--stop-timeout", "strconv.ParseInt: parsing \(goQuote(t)): invalid syntax")
+            }
+            config.StopTimeout = v
+        }
+        var env: [String] = []
+        for file in o.envFile {
+            env.append(contentsOf: try EnvFile.read(file, environment: environment))
+        }
+        env.append(contentsOf: o.env.map { expandEnv($0, environment) })
+        if !env.isEmpty { config.Env = env }
+
+        if !o.labels.isEmpty {
+            var l: [String: String] = [:]
+            for kv in o.labels {
+                if let eq = kv.firstIndex(of: "=") { l[String(kv[..<eq])] = String(kv[kv.index(after: eq)...]) } else { l[kv] = "" }
+            }
+            config.Labels = l
+        }
+
+        if let r = o.restart, !r.isEmpty {
+            let parts = r.split(separator: ":", maxSplits: 1).map(String.init)
+            switch parts[0] {
+            case "no":
+                host.RestartPolicy = RestartPolicy(Name: "no")
+            case "always", "unless-stopped":
+                if parts.count == 2 {
+                    throw path.invalidFlagValue(r, flag: "--restart", "maximum retry count cannot be used with restart policy '\(parts[0])'")
+                }
+                host.RestartPolicy = RestartPolicy(Name: parts[0])
+            case "on-failure":
+                var n = 0
+                if parts.count == 2 {
+                    guard let v = Int(parts[1]) else {
+                        throw path.invalidFlagValue(r, flag: "--restart", "strconv.Atoi: parsing \(goQuote(parts[1])): invalid syntax")
+                    }
+                    n = v
+                }
+                host.RestartPolicy = RestartPolicy(Name: "on-failure", MaximumRetryCount: n)
+            default:
+                throw path.invalidFlagValue(r, flag: "--restart", "invalid restart policy '\(parts[0])'")
+            }
+        }
+        if o.autoRemove, let rp = host.RestartPolicy?.Name, rp != "no" {
+            throw ExitError(125, ErrorReporting.report("Conflicting options: --restart and --rm", command: path.display, withHelp: true))
+        }
+        switch o.pull {
+        case "always", "missing", "never": break
+        default:
+            throw ExitError(125, ErrorReporting.report("invalid pull option: '\(o.pull)': must be one of \"always\", \"missing\" or \"never\"", command: path.display, withHelp: true))
+        }
+
+        var binds: [String] = []
+        var volumes: [String: EmptyObject] = [:]
+        for v in o.volumes {
+            if v.contains(":") { binds.append(v) } else { volumes[v] = EmptyObject() }
+        }
+        if !binds.isEmpty { host.Binds = binds }
+        if !volumes.isEmpty { config.Volumes = volumes }
+
+        if let d = o.logDriver {
+            var opts: [String: String] = [:]
+            for kv in o.logOpts {
+                guard let eq = kv.firstIndex(of: "=") else {
+                    throw path.invalidFlagValue(kv, flag: "--log-opt", "invalid key value pair format in driver options")
+                }
+                opts[String(kv[..<eq])] = String(kv[kv.index(after: eq)...])
+            }
+            host.LogConfig = LogConfig(Type: d, Config: opts.isEmpty ? nil : opts)
+        }
+
+        config.Image = image
+        let cmd = Array(o.imageAndCommand.dropFirst())
+        if !cmd.isEmpty { config.Cmd = cmd }
+        if let e = o.entrypoint { config.Entrypoint = [e] }
+        config.Hostname = o.hostname
+        config.Domainname = o.domainname
+        config.User = o.user
+        config.WorkingDir = o.workdir
+        config.Tty = o.tty
+        config.OpenStdin = o.interactive
+        config.StopSignal = o.stopSignal
+        if detach {
+            attachStdin = false; attachStdout = false; attachStderr = false
+        }
+        config.AttachStdin = attachStdin
+        config.AttachStdout = attachStdout
+        config.AttachStderr = attachStderr
+        // When stdin is attached, the container's stdin closes when the client's does.
+        config.StdinOnce = o.interactive && attachStdin
+
+        host.AutoRemove = o.autoRemove
+        if o.privileged { host.Privileged = true }
+        if o.readOnly { host.ReadonlyRootfs = true }
+        if o.initProcess { host.Init = true }
+        if !o.capAdd.isEmpty { host.CapAdd = o.capAdd }
+        if !o.capDrop.isEmpty { host.CapDrop = o.capDrop }
+        host.Runtime = o.runtime
+        host.NetworkMode = o.network ?? "default"
+
+        return Result(request: ContainerCreateRequest(config: config, hostConfig: host), name: o.name, image: image,
+                      attachStdin: attachStdin, attachStdout: attachStdout, attachStderr: attachStderr)
+    }
+}
+
+/// `--env-file`: `VAR=value` lines, `#` comments; a bare `VAR` takes our environment's value.
+enum EnvFile {
+    static func read(_ path: String, environment: [String: String]) throws -> [String] {
+        guard let data = readFile(path) else {
+            throw CLIMessage("open \(path): no such file or directory")
+        }
+        var out: [String] = []
+        for raw in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = Substring(raw)
+            while let f = line.first, f == " " || f == "\t" { line.removeFirst() }
+            if line.hasSuffix("\r") { line.removeLast() }
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if let eq = line.firstIndex(of: "=") {
+                let name = line[..<eq]
+                if name.isEmpty { throw CLIMessage("invalid environment variable: \(line)") }
+                out.append(String(line))
+            } else if let v = environment[String(line)] {
+                out.append("\(line)=\(v)")
+            }
+        }
+        return out
+    }
+}

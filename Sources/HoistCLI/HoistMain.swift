@@ -1,0 +1,217 @@
+import ArgumentParser
+import HoistClient
+
+/// The `hoist` entry point: global flags, command lookup, parsing, running, and turning
+/// errors into docker's messages and exit codes.
+public enum HoistMain {
+    /// Commands by their canonical key (aliases resolve to these in `CommandPath`).
+    static let commands: [String: any AsyncParsableCommand.Type] = [
+        "run": RunCommand.self, "create": CreateCommand.self, "start": StartCommand.self,
+        "ps": PsCommand.self, "container ls": PsCommand.self, "logs": LogsCommand.self,
+        "stop": StopCommand.self, "kill": KillCommand.self, "rm": RmCommand.self, "wait": WaitCommand.self,
+        "inspect": InspectCommand.self, "container inspect": ContainerInspectCommand.self,
+        "restart": RestartCommand.self, "images": ImagesCommand.self, "image ls": ImagesCommand.self,
+        "image inspect": ImageInspectCommand.self, "rmi": RmiCommand.self, "image rm": RmiCommand.self,
+        "import": ImportCommand.self, "version": VersionCommand.self, "info": InfoCommand.self,
+        "pause": PauseCommand.self, "unpause": UnpauseCommand.self, "rename": RenameCommand.self, "top": TopCommand.self,
+        "stats": StatsCommand.self, "diff": DiffCommand.self, "port": PortCommand.self, "events": EventsCommand.self,
+        "exec": ExecCommand.self, "commit": CommitCommand.self, "history": HistoryCommand.self,
+    ]
+
+    public static func run(_ argv: [String]) async -> Int32 {
+        let globals: GlobalOptions, rest: [String]
+        do {
+            (globals, rest) = try GlobalOptions.split(Array(argv.dropFirst()))
+        } catch let e as GlobalOptions.UsageError {
+            Out.error(e.message)
+            return e.exitCode
+        } catch {
+            Out.error("\(error)")
+            return 1
+        }
+        if globals.showVersion {
+            Out.print("Hoist version \(HoistVersion.version), build \(HoistVersion.gitCommit)")
+            return 0
+        }
+        if rest.isEmpty {
+            Out.write(RootHelp.text)
+            return 0
+        }
+        guard let path = CommandPath.resolve(rest) else {
+            Out.error("hoist: '\(rest[0])' is not a hoist command.\nSee 'hoist --help'")
+            return 1
+        }
+        guard let type = commands[path.key] else {
+            // `hoist container` alone, or an unknown subcommand of a group.
+            if rest.count > 1 && !rest[1].hasPrefix("-") {
+                Out.error("hoist: '\(rest[0]) \(rest[1])' is not a hoist command.\nSee 'hoist \(rest[0]) --help'")
+                return 1
+            }
+            Out.write(RootHelp.group(path.words[0]))
+            return 0
+        }
+        var args = Array(rest.dropFirst(path.words.count))
+        if globals.showHelp { args.append("--help") }
+
+        // Parse; `--flag=false` style booleans are rewritten and parsed again.
+        var parsed: ParsableCommand? = nil
+        for _ in 0..<8 {
+            do {
+                parsed = try type.parseAsRoot(args)
+                break
+            } catch {
+                if type.exitCode(for: error) == .success {
+                    let m = type.fullMessage(for: error)
+                    Out.write((m.isEmpty ? type.helpMessage() : m) + "\n")
+                    return 0
+                }
+                if globals.debug { Out.error("parse: \(type.message(for: error))") }
+                switch UsageTranslation.translate(type.message(for: error), args: args, path: path) {
+                case .fail(let e):
+                    Out.error(e.message ?? "")
+                    return e.code
+                case .retry(let a):
+                    args = a
+                }
+            }
+        }
+        guard let command = parsed as? AsyncParsableCommand else {
+            // `--help` comes back as argument-parser's own help command.
+            guard var other = parsed else { return 1 }
+            do {
+                try other.run()
+            } catch {
+                let m = type.fullMessage(for: error)
+                Out.write((m.isEmpty ? type.helpMessage() : m) + "\n")
+                return type.exitCode(for: error) == .success ? 0 : 1
+            }
+            return 0
+        }
+
+        let env = ProcessEnvironment.current()
+        let host: DaemonHost
+        do {
+            host = try DaemonHost.resolve(flag: globals.host, environment: env)
+        } catch {
+            Out.error(ErrorReporting.text(error))
+            return 1
+        }
+        let context = CLIEnvironment(globals: globals, environment: env, path: path, host: host)
+        var cmd = command
+        do {
+            try await CLIEnvironment.$current.withValue(context) {
+                try await cmd.run()
+            }
+            return 0
+        } catch let e as ExitError {
+            if let m = e.message { Out.error(m) }
+            return e.code == 0 ? 1 : e.code
+        } catch {
+            Out.error(ErrorReporting.text(error))
+            return 1
+        }
+    }
+}
+
+enum RootHelp {
+    static let text = """
+
+    Usage:  hoist [OPTIONS] COMMAND
+
+    A self-sufficient runtime for containers
+
+    Options:
+      -D, --debug              Enable debug mode
+      -H, --host string        Daemon socket to connect to
+      -l, --log-level string   Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
+      -v, --version            Print version information and quit
+
+    Management Commands:
+      container   Manage containers
+      image       Manage images
+
+    Commands:
+      commit      Create a new image from a container's changes
+      create      Create a new container
+      diff        Inspect changes to files or directories on a container's filesystem
+      events      Get real time events from the server
+      exec        Execute a command in a running container
+      history     Show the history of an image
+      images      List images
+      import      Import the contents from a tarball to create a filesystem image
+      info        Display system-wide information
+      inspect     Return low-level information on Hoist objects
+      kill        Kill one or more running containers
+      logs        Fetch the logs of a container
+      pause       Pause all processes within one or more containers
+      port        List port mappings or a specific mapping for the container
+      ps          List containers
+      rename      Rename a container
+      restart     Restart one or more containers
+      rm          Remove one or more containers
+      rmi         Remove one or more images
+      run         Run a command in a new container
+      start       Start one or more stopped containers
+      stats       Display a live stream of container(s) resource usage statistics
+      stop        Stop one or more running containers
+      top         Display the running processes of a container
+      unpause     Unpause all processes within one or more containers
+      version     Show the Hoist version information
+      wait        Block until one or more containers stop, then print their exit codes
+
+    Run 'hoist COMMAND --help' for more information on a command.
+
+    """
+
+    static func group(_ name: String) -> String {
+        if name == "image" {
+            return """
+
+            Usage:  hoist image COMMAND
+
+            Manage images
+
+            Commands:
+              history     Show the history of an image
+              import      Import the contents from a tarball to create a filesystem image
+              inspect     Display detailed information on one or more images
+              ls          List images
+              rm          Remove one or more images
+
+            Run 'hoist image COMMAND --help' for more information on a command.
+
+            """
+        }
+        return """
+
+        Usage:  hoist container COMMAND
+
+        Manage containers
+
+        Commands:
+          commit      Create a new image from a container's changes
+          create      Create a new container
+          diff        Inspect changes to files or directories on a container's filesystem
+          exec        Execute a command in a running container
+          inspect     Display detailed information on one or more containers
+          kill        Kill one or more running containers
+          logs        Fetch the logs of a container
+          ls          List containers
+          pause       Pause all processes within one or more containers
+          port        List port mappings or a specific mapping for the container
+          rename      Rename a container
+          restart     Restart one or more containers
+          rm          Remove one or more containers
+          run         Run a command in a new container
+          start       Start one or more stopped containers
+          stats       Display a live stream of container(s) resource usage statistics
+          stop        Stop one or more running containers
+          top         Display the running processes of a container
+          unpause     Unpause all processes within one or more containers
+          wait        Block until one or more containers stop, then print their exit codes
+
+        Run 'hoist container COMMAND --help' for more information on a command.
+
+        """
+    }
+}

@@ -1,0 +1,50 @@
+import HoistClient
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A container's stdio over an attach connection: output copied to our stdout/stderr as it
+/// arrives (framed stream demultiplexed unless TTY), stdin copied in and half-closed at EOF,
+/// the terminal in raw mode for `-it` and restored after.
+final class AttachSession: Sendable {
+    let stream: HijackedStream
+    let stdin: Bool
+    let tty: Bool
+
+    private init(stream: HijackedStream, stdin: Bool, tty: Bool) {
+        self.stream = stream
+        self.stdin = stdin
+        self.tty = tty
+    }
+
+    static func open(client: EngineClient, id: String, stdin: Bool, stdout: Bool, stderr: Bool, tty: Bool,
+                     detachKeys: String? = nil) async throws -> AttachSession {
+        var q = QueryString()
+        q.set("stream", "1")
+        q.flag("stdin", stdin)
+        q.flag("stdout", stdout)
+        q.flag("stderr", stderr)
+        if let k = detachKeys, !k.isEmpty { q.set("detachKeys", k) }
+        // With a TTY, stderr shares the terminal with stdout (docker passes Out() for both).
+        let s = try await client.attach(EngineRequest(.POST, "/containers/\(id)/attach", query: q),
+                                        format: tty ? .raw : .multiplexed, stdoutFD: 1, stderrFD: tty ? 1 : 2)
+        return AttachSession(stream: s, stdin: stdin, tty: tty)
+    }
+
+    /// Starts copying stdin; returns the terminal state to restore (raw mode for `-it`).
+    func beginInput() -> termios? {
+        guard stdin else { return nil }
+        var saved: termios? = nil
+        if tty && Terminal.isTerminal(0) { saved = Terminal.makeRaw(0) }
+        stream.pumpInput(fromFD: 0)
+        return saved
+    }
+
+    /// Waits until the container's output ended; returns a daemon error sent on the stream, if any.
+    func finish() async -> String? {
+        await stream.waitForEnd()
+        return await stream.systemError()
+    }
+
+    func close() { stream.close() }
+}

@@ -1,0 +1,54 @@
+import Dispatch
+import HoistClient
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Signal handling while attached: forward signals to the container (`--sig-proxy`, no TTY),
+/// and resize the container's TTY on SIGWINCH.
+final class SignalForwarding: @unchecked Sendable {
+    // Sources are created once and only cancelled at exit; Dispatch keeps them alive.
+    private var sources: [DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "hoist.signals")
+
+    /// docker's signal.SignalMap names, sent as `kill?signal=NAME`.
+    static let proxied: [(Int32, String)] = [
+        (SIGINT, "INT"), (SIGTERM, "TERM"), (SIGHUP, "HUP"), (SIGQUIT, "QUIT"), (SIGUSR1, "USR1"), (SIGUSR2, "USR2"),
+    ]
+
+    func proxySignals(client: EngineClient, id: String) {
+        for (sig, name) in SignalForwarding.proxied {
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            s.setEventHandler {
+                Task {
+                    var q = QueryString()
+                    q.set("signal", name)
+                    _ = try? await client.post("/containers/\(id)/kill", query: q)
+                }
+            }
+            s.resume()
+            sources.append(s)
+        }
+    }
+
+    /// Sends the terminal size now and whenever it changes.
+    func monitorTTYSize(client: EngineClient, id: String, exec: Bool = false) async {
+        await SignalForwarding.resize(client: client, id: id)
+        signal(SIGWINCH, SIG_IGN)
+        let s = DispatchSource.makeSignalSource(signal: SIGWINCH, queue: queue)
+        s.setEventHandler {
+            Task { await SignalForwarding.resize(client: client, id: id) }
+        }
+        s.resume()
+        sources.append(s)
+    }
+
+    static func resize(client: EngineClient, id: String) async {
+        guard let (h, w) = Terminal.size(1) ?? Terminal.size(0), h > 0 || w > 0 else { return }
+        var q = QueryString()
+        q.set("h", String(h))
+        q.set("w", String(w))
+        _ = try? await client.post("/containers/\(id)/resize", query: q)
+    }
+}
