@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Start-up latency of one container, in one hyperfine run:
+#   hoist run --rm busybox true      (CLI -> hoistd on a temp root/socket -> shim -> runtime)
+#   crun run  of a busybox `true` bundle   (the floor: bare OCI runtime)
+#   runc run  of the same bundle
+#   docker run --rm / podman run --rm      (only when those engines are installed and running)
+# Prints each mean and the ratio hoist/crun (goal: within 3x).
+#
+# crun 1.8 refuses this machine's hybrid cgroups while /sys/fs/cgroup/unified is mounted, so
+# hyperfine runs inside a private mount namespace (`unshare -m`) with that mount removed;
+# the host's mounts are untouched. hoistd itself runs outside, as it would in real use.
+#
+# Env: RUNS (default 30), WARMUP (3), HOIST_BIN_DIR (default .build/release).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+BIN=${HOIST_BIN_DIR:-$REPO/.build/release}
+RUNS=${RUNS:-30}
+WARMUP=${WARMUP:-3}
+
+for tool in hyperfine crun runc unshare python3 curl; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (make deps)" >&2; exit 1; }
+done
+for b in hoist hoistd hoist-shim; do
+    [ -x "$BIN/$b" ] || { echo "bench: $BIN/$b is missing (make build)" >&2; exit 1; }
+done
+
+TMP=$(mktemp -d /tmp/hoist-bench.XXXXXX)
+SOCK=$TMP/hoist.sock
+ROOT=$TMP/root
+HOISTD_PID=
+DOCKER_TAG=
+PODMAN_TAG=
+
+cleanup() {
+    set +e
+    if [ -n "$HOISTD_PID" ] && kill -0 "$HOISTD_PID" 2>/dev/null; then
+        ids=$("$BIN/hoist" -H "unix://$SOCK" ps -aq 2>/dev/null)
+        [ -n "$ids" ] && "$BIN/hoist" -H "unix://$SOCK" rm -f $ids >/dev/null 2>&1
+        kill -TERM "$HOISTD_PID"
+        for _ in $(seq 50); do kill -0 "$HOISTD_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$HOISTD_PID" 2>/dev/null
+    fi
+    # Shims and container processes of this run only: by pid files under our root, never by name.
+    if [ -d "$ROOT" ]; then
+        find "$ROOT" -path '*/rootfs' -prune -o -type f -name '*pid*' -size -64c -print 2>/dev/null |
+        while read -r pf; do
+            pid=$(tr -dc 0-9 <"$pf")
+            [ -n "$pid" ] && [ "$pid" -gt 1 ] || continue
+            if tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | grep -q "hoist-shim\|$TMP"; then
+                kill -KILL "$pid" 2>/dev/null
+            fi
+        done
+    fi
+    crun --root "$TMP/crun" delete -f bench-crun >/dev/null 2>&1
+    runc --root "$TMP/runc" delete -f bench-runc >/dev/null 2>&1
+    [ -n "$DOCKER_TAG" ] && docker rmi "$DOCKER_TAG" >/dev/null 2>&1
+    [ -n "$PODMAN_TAG" ] && podman rmi "$PODMAN_TAG" >/dev/null 2>&1
+    # Unmount anything left under TMP, deepest first.
+    awk -v p="$TMP" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo |
+        awk '{ print length($0) " " $0 }' | sort -rn | cut -d' ' -f2- |
+        while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "== preparing (tmp: $TMP)"
+bash scripts/make-busybox-rootfs.sh "$TMP/busybox.tar" >/dev/null
+
+# The bundle shared by crun and runc: default spec, no terminal, `true` as the command.
+mkdir -p "$TMP/bundle/rootfs" "$TMP/crun" "$TMP/runc"
+tar -xf "$TMP/busybox.tar" -C "$TMP/bundle/rootfs"
+(cd "$TMP/bundle" && runc spec)
+python3 - "$TMP/bundle/config.json" <<'EOF'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["terminal"] = False
+c["process"]["args"] = ["/bin/true"]
+c["root"]["readonly"] = True
+json.dump(c, open(p, "w"), indent=1)
+EOF
+
+"$BIN/hoistd" --data-root "$ROOT" -H "unix://$SOCK" --pidfile "$TMP/hoistd.pid" \
+    >"$TMP/hoistd.log" 2>&1 </dev/null &
+HOISTD_PID=$!
+disown "$HOISTD_PID"  # no job-control noise if cleanup has to SIGKILL it
+for _ in $(seq 100); do
+    curl -sf --max-time 1 --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1 && break
+    sleep 0.1
+done
+curl -sf --max-time 2 --unix-socket "$SOCK" http://localhost/_ping >/dev/null ||
+    { echo "bench: hoistd did not start:" >&2; tail -20 "$TMP/hoistd.log" >&2; exit 1; }
+"$BIN/hoist" -H "unix://$SOCK" import "$TMP/busybox.tar" busybox:latest >/dev/null
+# Sanity: each contender really runs the container.
+"$BIN/hoist" -H "unix://$SOCK" run --rm busybox true
+
+names=(hoist crun runc)
+cmds=("$BIN/hoist -H unix://$SOCK run --rm busybox true"
+      "crun --root $TMP/crun run --bundle $TMP/bundle bench-crun"
+      "runc --root $TMP/runc run --bundle $TMP/bundle bench-runc")
+notes=()
+
+# Other engines: only when installed and their daemon answers (our DOCKER_HOST must not leak in).
+if command -v docker >/dev/null && env -u DOCKER_HOST timeout 5 docker info >/dev/null 2>&1; then
+    img=busybox
+    if ! env -u DOCKER_HOST docker image inspect busybox >/dev/null 2>&1; then
+        DOCKER_TAG=hoist-bench-busybox:latest
+        env -u DOCKER_HOST docker import "$TMP/busybox.tar" "$DOCKER_TAG" >/dev/null
+        img=$DOCKER_TAG
+    fi
+    names+=(docker); cmds+=("env -u DOCKER_HOST docker run --rm $img true")
+else
+    notes+=("docker: skipped (no docker engine running here; the CLI alone cannot run containers)")
+fi
+if command -v podman >/dev/null && timeout 10 podman info >/dev/null 2>&1; then
+    img=busybox
+    if ! podman image exists busybox 2>/dev/null; then
+        PODMAN_TAG=localhost/hoist-bench-busybox:latest
+        podman import "$TMP/busybox.tar" "$PODMAN_TAG" >/dev/null
+        img=$PODMAN_TAG
+    fi
+    names+=(podman); cmds+=("podman run --rm $img true")
+else
+    notes+=("podman: skipped (not installed or not working)")
+fi
+
+args=()
+for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
+
+echo "== hyperfine: $RUNS runs each, $WARMUP warm-up"
+# The whole run in one private mount namespace without the unified hierarchy (see top).
+unshare -m --propagation private sh -c '
+    umount /sys/fs/cgroup/unified 2>/dev/null || true
+    exec "$@"' sh \
+    hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$TMP/result.json" "${args[@]}"
+
+python3 - "$TMP/result.json" "${notes[@]+"${notes[@]}"}" <<'EOF'
+import json, sys
+res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+print()
+print(f"{'engine':<8} {'mean':>10} {'stddev':>9} {'min':>9}   x crun")
+crun = res.get("crun", {}).get("mean")
+for name, r in res.items():
+    ratio = f"{r['mean'] / crun:6.2f}x" if crun else "-"
+    print(f"{name:<8} {r['mean']*1000:8.1f}ms {r['stddev']*1000:7.1f}ms {r['min']*1000:7.1f}ms   {ratio}")
+if crun and "hoist" in res:
+    ratio = res["hoist"]["mean"] / crun
+    verdict = "within" if ratio <= 3 else "OVER"
+    print(f"\nhoist/crun = {ratio:.2f} ({verdict} the 3x goal)")
+    if "runc" in res:
+        print(f"hoist/runc = {res['hoist']['mean'] / res['runc']['mean']:.2f}")
+for note in sys.argv[2:]:
+    print("note:", note)
+EOF

@@ -1,0 +1,195 @@
+"""Isolation: namespaces, hostname, cgroup limits, copy-on-write root."""
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import describe, inspect, unique, wait_for
+
+NAMESPACES = ["pid", "mnt", "uts", "ipc", "net"]
+
+
+def test_own_namespaces(daemon):
+    script = "; ".join(f"readlink /proc/self/ns/{n}" for n in NAMESPACES)
+    p = daemon.hoist("run", "--rm", "busybox", "sh", "-c", script)
+    assert p.returncode == 0, describe(p)
+    inside = p.stdout.split()
+    host = [os.readlink(f"/proc/self/ns/{n}") for n in NAMESPACES]
+    assert len(inside) == len(NAMESPACES), describe(p)
+    for n, i, h in zip(NAMESPACES, inside, host):
+        assert i.startswith(f"{n}:[") and i != h, f"{n} namespace shared with the host: {i}"
+
+
+def test_two_containers_get_different_namespaces(daemon):
+    # Both must run at once: the kernel reuses a freed namespace's inode number.
+    script = "; ".join(f"readlink /proc/self/ns/{n}" for n in NAMESPACES)
+    name = unique()
+    daemon.ok("run", "-d", "--name", name, "busybox", "sh", "-c",
+              script + "; echo READY; trap 'exit 0' TERM; while :; do sleep 0.1; done")
+    try:
+        logs = wait_for(lambda: (lambda o: o if "READY" in o else None)(daemon.ok("logs", name)),
+                        timeout=10, what="first container's output")
+        a = logs.split("READY")[0].split()
+        b = daemon.ok("run", "--rm", "busybox", "sh", "-c", script).split()
+        assert len(a) == len(b) == len(NAMESPACES), (a, b)
+        for n, x, y in zip(NAMESPACES, a, b):
+            assert x != y, f"two running containers share the {n} namespace"
+    finally:
+        daemon.hoist("rm", "-f", name)
+
+
+def test_pid_1_is_the_command(daemon):
+    assert daemon.ok("run", "--rm", "busybox", "sh", "-c", "echo $$") == "1\n"
+    out = daemon.ok("run", "--rm", "busybox", "cat", "/proc/1/cmdline")
+    assert out.split("\0")[:2] == ["cat", "/proc/1/cmdline"], repr(out)
+    out = daemon.ok("run", "--rm", "busybox", "ps", "-o", "pid,comm")
+    pids = [l.split()[0] for l in out.splitlines()[1:] if l.strip()]
+    assert pids == ["1"], "processes of the host or other containers are visible:\n" + out
+
+
+def test_hostname_is_short_id(daemon):
+    name = unique()
+    p = daemon.hoist("run", "--name", name, "busybox", "sh", "-c", "hostname; cat /etc/hostname")
+    assert p.returncode == 0, describe(p)
+    cid = inspect(daemon, name)["Id"]
+    assert p.stdout == f"{cid[:12]}\n{cid[:12]}\n", describe(p)
+    daemon.ok("rm", name)
+
+
+def test_only_loopback(daemon):
+    out = daemon.ok("run", "--rm", "busybox", "cat", "/proc/net/dev")
+    ifaces = [l.split(":")[0].strip() for l in out.splitlines()[2:] if ":" in l]
+    assert ifaces == ["lo"], out
+    p = daemon.hoist("run", "--rm", "busybox", "ip", "-o", "link")
+    assert p.returncode == 0, describe(p)
+    names = [l.split(":")[1].strip() for l in p.stdout.splitlines() if l.strip()]
+    assert names == ["lo"], describe(p)
+
+
+def test_loopback_is_up(daemon):
+    p = daemon.hoist("run", "--rm", "busybox", "ip", "link", "show", "lo")
+    assert p.returncode == 0, describe(p)
+    assert re.search(r"<[^>]*\bUP\b", p.stdout), "lo is down in the container" + describe(p)
+
+
+def test_ipc_is_private(daemon):
+    # A SysV segment of the host is not visible inside.
+    out = daemon.ok("run", "--rm", "busybox", "cat", "/proc/sysvipc/shm")
+    assert len(out.strip().splitlines()) <= 1, out
+
+
+# ------------------------------------------------------------------ cgroups
+
+def _cgroup_file_on_host(pid: int, controller: str, v1_file: str, v2_file: str) -> str | None:
+    """The value of a limit file in the host cgroup of pid (v1 controller or unified)."""
+    try:
+        with open(f"/proc/{pid}/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        hid, ctrls, path = line.split(":", 2)
+        if controller in ctrls.split(","):
+            for d in (f"/sys/fs/cgroup/{controller}", f"/sys/fs/cgroup/{ctrls}"):
+                f = Path(d + path) / v1_file
+                if f.exists():
+                    return f.read_text().strip()
+        if hid == "0" and ctrls == "":
+            f = Path("/sys/fs/cgroup" + path) / v2_file
+            if f.exists():
+                return f.read_text().strip()
+    return None
+
+
+def _limit_seen(daemon, flags, controller, v1_file, v2_file):
+    """Runs a container with flags; returns (value inside, value in the host cgroup)."""
+    name = unique()
+    inside_cmd = (f"cat /sys/fs/cgroup/{controller}/{v1_file} 2>/dev/null || "
+                  f"cat /sys/fs/cgroup/{v2_file} 2>/dev/null; echo READY; "
+                  "trap 'exit 0' TERM; while :; do sleep 0.1; done")
+    p = daemon.hoist("run", "-d", "--name", name, *flags, "busybox", "sh", "-c", inside_cmd)
+    assert p.returncode == 0, describe(p)
+    try:
+        logs = wait_for(lambda: (lambda o: o if "READY" in o else None)(daemon.ok("logs", name)),
+                        timeout=10, what="container output")
+        inside = logs.split("READY")[0].strip()
+        pid = inspect(daemon, name)["State"]["Pid"]
+        host = _cgroup_file_on_host(pid, controller, v1_file, v2_file)
+        return inside, host
+    finally:
+        daemon.hoist("rm", "-f", name)
+
+
+def test_memory_limit(daemon):
+    inside, host = _limit_seen(daemon, ["--memory", "64m"], "memory", "memory.limit_in_bytes", "memory.max")
+    assert "67108864" in (inside, host), f"64m not applied: inside={inside!r} host={host!r}"
+    c_name = unique()
+    daemon.ok("create", "--name", c_name, "-m", "64m", "busybox", "true")
+    assert inspect(daemon, c_name)["HostConfig"]["Memory"] == 67108864
+    daemon.ok("rm", c_name)
+
+
+def test_pids_limit(daemon):
+    inside, host = _limit_seen(daemon, ["--pids-limit", "20"], "pids", "pids.max", "pids.max")
+    assert "20" in (inside, host), f"pids limit not applied: inside={inside!r} host={host!r}"
+
+
+def test_pids_limit_is_enforced(daemon):
+    p = daemon.hoist("run", "--rm", "--pids-limit", "5", "busybox", "sh", "-c",
+                     "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 2 & done; echo spawned", timeout=60)
+    assert "fork" in p.stderr.lower() or "resource temporarily unavailable" in p.stderr.lower(), \
+        "12 processes ran under --pids-limit 5" + describe(p)
+
+
+def test_cpus_limit(daemon):
+    inside, host = _limit_seen(daemon, ["--cpus", "0.5"], "cpu", "cpu.cfs_quota_us", "cpu.max")
+    values = {inside, host}
+    assert "50000" in values or any(v and v.startswith("50000 100000") for v in values), \
+        f"--cpus 0.5 not applied: inside={inside!r} host={host!r}"
+
+
+# ------------------------------------------------------------------ copy-on-write root
+
+def test_writes_stay_in_the_container(daemon):
+    marker = unique("marker")
+    writer = unique("writer")
+    p = daemon.hoist("run", "-d", "--name", writer, "busybox", "sh", "-c",
+                     f"echo secret > /tmp/{marker}; echo x > /etc/{marker}; rm /bin/vi; echo WROTE; "
+                     "trap 'exit 0' TERM; while :; do sleep 0.1; done")
+    assert p.returncode == 0, describe(p)
+    try:
+        wait_for(lambda: "WROTE" in daemon.ok("logs", writer), timeout=10, what="writer")
+        # Another container of the same image sees none of it, while the writer runs.
+        p = daemon.hoist("run", "--rm", "busybox", "sh", "-c",
+                         f"ls /tmp /etc; test -e /tmp/{marker} && echo LEAK; test -e /bin/vi && echo VI")
+        assert p.returncode == 0, describe(p)
+        assert marker not in p.stdout and "LEAK" not in p.stdout, describe(p)
+        assert "VI" in p.stdout, "a deletion in one container reached another" + describe(p)
+    finally:
+        daemon.hoist("stop", "-t", "5", writer)
+    # The writer's layer persists across its own restart.
+    daemon.ok("start", writer)
+    p = daemon.hoist("logs", writer)
+    assert p.stdout.count("WROTE") == 2, describe(p)
+    daemon.ok("rm", "-f", writer)
+    # After removal, new containers still see the pristine image.
+    p = daemon.hoist("run", "--rm", "busybox", "sh", "-c",
+                     f"test -e /etc/{marker} && echo LEAK; test -x /bin/vi && echo VI")
+    assert p.stdout == "VI\n", describe(p)
+    # Nothing of the container reached the image's snapshots.
+    snaps = daemon.root / "snapshots"
+    if snaps.is_dir():
+        hits = [str(x) for x in snaps.rglob(f"*{marker}*")]
+        assert hits == [], f"container writes reached the image: {hits}"
+
+
+def test_container_layer_survives_restart(daemon):
+    name = unique()
+    p = daemon.hoist("run", "--name", name, "busybox", "sh", "-c",
+                     "if [ -e /count ]; then cat /count; else echo first > /count; echo new; fi")
+    assert p.stdout == "new\n", describe(p)
+    p = daemon.hoist("start", "-a", name)
+    assert p.stdout == "first\n", describe(p)
+    daemon.ok("rm", name)
