@@ -82,12 +82,12 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitError(125, "hoist: error waiting for container: \(ErrorReporting.text(error))")
         }
 
-        try await start(client: client, id: id, session: session, wait: options.autoRemove ? wait : nil, path: path)
+        let saved = session?.prepareTerminal()
+        try await start(client: client, id: id, session: session, wait: options.autoRemove ? wait : nil, path: path, saved: saved)
 
-        var saved: termios? = nil
         if let session {
             if tty && Terminal.isTerminal(1) { await signals.monitorTTYSize(client: client, id: id) }
-            saved = session.beginInput()
+            session.beginInput()
             let streamError = await session.finish()
             if let s = saved { Terminal.restore(0, s) }
             if let e = streamError { Out.error(e) }
@@ -97,11 +97,13 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Starts the container; on failure reports like docker (no help line) and exits 125/126/127.
-    private func start(client: EngineClient, id: String, session: AttachSession?, wait: PendingResponse?, path: CommandPath) async throws {
+    private func start(client: EngineClient, id: String, session: AttachSession?, wait: PendingResponse?, path: CommandPath,
+                       saved: termios? = nil) async throws {
         do {
             try await client.post("/containers/\(id)/start")
         } catch {
             session?.close()
+            if let s = saved { Terminal.restore(0, s) }
             let text = ErrorReporting.text(error)
             Out.error(ErrorReporting.report(text, command: path.display, withHelp: false))
             if let wait { _ = try? await wait.body() }  // --rm: the daemon removes it

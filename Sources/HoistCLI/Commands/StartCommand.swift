@@ -56,15 +56,17 @@ struct StartCommand: AsyncParsableCommand {
         async let waitTask = client.sendHeadFirst(EngineRequest(.POST, "/containers/\(id)/wait", query: q))
         let session = try await sessionTask
         let wait = try await waitTask
+        let saved = session.prepareTerminal()
         do {
             try await client.post("/containers/\(id)/start")
         } catch {
             session.close()
+            if let s = saved { Terminal.restore(0, s) }
             if autoRemove { _ = try? await wait.body() }
             throw error
         }
         if tty && Terminal.isTerminal(1) { await signals.monitorTTYSize(client: client, id: id) }
-        let saved = session.beginInput()
+        session.beginInput()
         let streamError = await session.finish()
         if let s = saved { Terminal.restore(0, s) }
         if let e = streamError { Out.error(e) }

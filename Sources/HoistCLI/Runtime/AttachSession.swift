@@ -31,13 +31,16 @@ final class AttachSession: Sendable {
         return AttachSession(stream: s, stdin: stdin, tty: tty)
     }
 
-    /// Starts copying stdin; returns the terminal state to restore (raw mode for `-it`).
-    func beginInput() -> termios? {
-        guard stdin else { return nil }
-        var saved: termios? = nil
-        if tty && Terminal.isTerminal(0) { saved = Terminal.makeRaw(0) }
-        stream.pumpInput(fromFD: 0)
-        return saved
+    /// Raw mode for `-it`, set before start as docker does (so the first output is not
+    /// post-processed by the terminal); returns the state to restore.
+    func prepareTerminal() -> termios? {
+        guard stdin && tty && Terminal.isTerminal(0) else { return nil }
+        return Terminal.makeRaw(0)
+    }
+
+    /// Starts copying stdin to the container (after start, so nothing is sent before it runs).
+    func beginInput() {
+        if stdin { stream.pumpInput(fromFD: 0) }
     }
 
     /// Waits until the container's output ended; returns a daemon error sent on the stream, if any.
