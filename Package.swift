@@ -90,6 +90,6 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistClient"]),
+        .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistClient", "HoistAPIModels"]),
     ]
 )
