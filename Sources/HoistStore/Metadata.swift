@@ -14,6 +14,9 @@ public final class Metadata: Sendable {
         // Another process (a second hoistd by mistake, the sqlite3 CLI) may hold the lock briefly.
         config.busyMode = .timeout(5)
         config.label = "hoist"
+        // WAL + NORMAL: a commit survives a crash of hoistd without an fsync each time (container
+        // state changes are on the run hot path); blobs and snapshots are fsynced on their own.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         do {
             try FileSystem.mkdirAll(FileSystem.parent(of: path), mode: 0o700)
             pool = try DatabasePool(path: path, configuration: config)

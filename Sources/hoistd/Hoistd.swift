@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import HoistAPI
 import HoistCore
@@ -62,18 +61,12 @@ struct Hoistd: AsyncParsableCommand {
         try await server.start()
 
         // Containers keep running under their shims: stopping hoistd only closes the API.
-        let signals = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
-            signal(sig, SIG_IGN)
-            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            src.setEventHandler {
-                logger.info("shutting down")
-                Task { try? await server.shutdown() }
-            }
-            src.resume()
-            return src
+        let log = logger
+        ShutdownSignals.install {
+            log.info("shutting down")
+            Task { try? await server.shutdown() }
         }
         try await server.waitUntilClosed()
-        _ = signals
         try? FileManager.default.removeItem(atPath: socketPath)
     }
 
@@ -102,3 +95,33 @@ struct PidFile {
 }
 
 
+
+/// SIGTERM/SIGINT → a byte on a pipe → a thread that runs the shutdown. A real handler (not
+/// SIG_IGN) so spawned shims get default dispositions back on exec.
+enum ShutdownSignals {
+    nonisolated(unsafe) static var writeFD: Int32 = -1
+
+    static func install(_ onSignal: @escaping @Sendable () -> Void) {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        writeFD = fds[1]
+        let readFD = fds[0]
+        var sa = sigaction()
+        sa.__sigaction_handler.sa_handler = { _ in
+            var b: UInt8 = 1
+            _ = write(ShutdownSignals.writeFD, &b, 1)
+        }
+        sigemptyset(&sa.sa_mask)
+        sa.sa_flags = SA_RESTART
+        sigaction(SIGTERM, &sa, nil)
+        sigaction(SIGINT, &sa, nil)
+        let t = Thread {
+            var b: UInt8 = 0
+            while read(readFD, &b, 1) < 0 && errno == EINTR {}
+            onSignal()
+        }
+        t.start()
+    }
+}
