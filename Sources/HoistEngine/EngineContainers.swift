@@ -70,6 +70,9 @@ extension Engine {
             let user = try UserResolver.resolve(rec.config.User, rootfs: rootfs)
             let spec = processSpec(rec, user: user, dir: dir)
             try BundleWriter.write(id: id, spec: spec, rootfs: rootfs, bundleDir: dir)
+            // The previous run's shim answers waits before it deletes the runtime state:
+            // let it finish, so the runtime never sees the ID twice.
+            await waitForShimExit(stateDir: stateDir)
             try FileSystem.removeTree(stateDir)
             try FileSystem.mkdirAll(stateDir)
         } catch {
@@ -158,7 +161,7 @@ extension Engine {
         emit("die", rec, extra: ["exitCode": String(code)])
         unmountRootfs(id)
         fireWaiters(id, kind: .exit, code: code)
-        if rec.hostConfig.AutoRemove == true { await removeRecord(id) }
+        if rec.hostConfig.AutoRemove == true { await removeRecord(id, filesFirst: false) }
     }
 
     // MARK: stop / kill
@@ -224,25 +227,63 @@ extension Engine {
         await removeRecord(rec.id)
     }
 
-    func removeRecord(_ id: String) async {
+    /// `filesFirst`: an explicit `rm` returns only once the files are gone; an auto-remove
+    /// answers `run --rm`'s wait first and removes the files right after.
+    func removeRecord(_ id: String, filesFirst: Bool = true) async {
         guard var rec = containers[id] else { return }
         rec.status = .removing
         containers[id] = rec
         unmountRootfs(id)
-        do {
-            try FileSystem.removeTree(paths.stateDir(id))
-            // Never crosses into a still-mounted rootfs: the image's layers are safe.
-            try FileSystem.removeTree(paths.containerDir(id))
-        } catch {
-            logger.error("removing files of container \(id): \(error)")
-        }
         try? containerStore.delete(id: id)
         containers[id] = nil
-        emit("destroy", rec)
         shims[id] = nil
+        await execs.removeAll(containerID: id)
         for relay in pendingAttaches.removeValue(forKey: id) ?? [] { await relay.finish() }
-        fireWaiters(id, kind: .exit, code: rec.exitCode)
-        fireWaiters(id, kind: .removal, code: rec.exitCode)
+        emit("destroy", rec)
+        if !filesFirst {
+            fireWaiters(id, kind: .exit, code: rec.exitCode)
+            fireWaiters(id, kind: .removal, code: rec.exitCode)
+        }
+        // The files go after the waiters are answered (`run --rm` waits for removal); what a
+        // crash leaves here is swept at the next start (`sweepOrphans`).
+        let stateDir = paths.stateDir(id), dir = paths.containerDir(id), log = logger
+        let removeFiles: @Sendable () -> Void = {
+            do {
+                try FileSystem.removeTree(stateDir)
+                // Never crosses into a still-mounted rootfs: the image's layers are safe.
+                try FileSystem.removeTree(dir)
+            } catch {
+                log.error("removing files of container \(id): \(error)")
+            }
+        }
+        if filesFirst {
+            removeFiles()
+            fireWaiters(id, kind: .exit, code: rec.exitCode)
+            fireWaiters(id, kind: .removal, code: rec.exitCode)
+        } else {
+            Task.detached { removeFiles() }
+        }
+    }
+
+    /// Waits (briefly) until the shim serving `stateDir` has gone.
+    func waitForShimExit(stateDir: String) async {
+        let shim = ShimClient(stateDir: stateDir)
+        var tries = 0
+        while tries < 2500 && shim.isAlive() {
+            tries += 1
+            try? await Task.sleep(nanoseconds: 2_000_000)
+        }
+    }
+
+    /// Container directories without a record: left by a crash during removal.
+    func sweepOrphans() {
+        guard let names = try? FileSystem.listDirectory(paths.dataRoot + "/containers") else { return }
+        for name in names where containers[name] == nil {
+            let dir = paths.containerDir(name)
+            if Mounts.isMountPoint(dir + "/rootfs") { try? Mounts.unmount(dir + "/rootfs", detach: true) }
+            try? FileSystem.removeTree(dir)
+            try? FileSystem.removeTree(paths.stateDir(name))
+        }
     }
 
     // MARK: inspect / list

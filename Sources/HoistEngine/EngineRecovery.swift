@@ -6,6 +6,7 @@ extension Engine {
     /// Called once at daemon start: adopt shims that kept their containers running while
     /// hoistd was down, and learn the exits that happened meanwhile.
     public func recover() async {
+        sweepOrphans()
         for rec in containers.values {
             if rec.status == .removing {
                 await removeRecord(rec.id)

@@ -18,7 +18,7 @@ nonisolated(unsafe) var sigchldPipeWrite: Int32 = -1
 ///   dropped.
 /// - `START` → `OK` | `ERR <message>`    - `KILL <signum>` → `OK` | `ERR <message>`
 /// - `RESIZE <height> <width>` → `OK`     - `STATE` → `CREATED <pid>` | `RUNNING <pid>` | `EXITED <code>`
-/// - `WAIT` → `EXIT <code>` once the container has exited and its runtime state is deleted.
+/// - `WAIT` → `EXIT <code>` once the container has exited (its runtime state is deleted right after).
 /// - `EXEC <exec-id> <process.json> <tty,stdin|->` → `OK <pid>` then the exec's output frames,
 ///   bytes sent go to its stdin, and last a frame of stream 3 with its exit code | `ERR <message>`
 ///   (see Exec.swift). `RESIZE <height> <width> <exec-id>` sizes an exec's pty.
@@ -500,9 +500,6 @@ final class Shim {
     func finish() -> Never {
         log?.close()
         log = nil
-        // The runtime's state and cgroup go first: once anyone hears of the exit, the
-        // container can be started again under the same ID.
-        if runtime.run(["delete", o.id]) != nil { _ = runtime.run(["delete", "-f", o.id]) }
         Sys.writeFileAtomic(o.stateDir + "/exit", "\(exitStatus) \(startedAt) \(finishedAt)\n")
 
         finishExecs()
@@ -524,7 +521,11 @@ final class Shim {
                 break  // finishExecs queued their exit frames
             }
         }
+        // Waiters hear of the exit first (it is on `docker run`'s critical path); the runtime's
+        // state and cgroup go next. The daemon waits for this shim's socket to disappear before
+        // it starts the container again under the same ID.
         flushClients(deadlineMs: 2000)
+        if runtime.run(["delete", o.id]) != nil { _ = runtime.run(["delete", "-f", o.id]) }
         for c in clients { c.close() }
         close(listenFD)
         unlink(sockPath.path)
