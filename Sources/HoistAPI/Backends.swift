@@ -17,6 +17,7 @@ public protocol ImageBackend: Sendable {
     func removeImage(_ name: String, force: Bool, noPrune: Bool) async throws -> [ImageDeleteResponseItem]
     /// Imports a rootfs tar already on disk; returns the image ID (`sha256:...`).
     func importImage(tarPath: String, repo: String?, tag: String?, message: String?, changes: [String]) async throws -> String
+    func tagImage(_ name: String, repo: String, tag: String?) async throws
 }
 
 /// `/containers/...`.

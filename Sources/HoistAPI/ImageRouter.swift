@@ -12,6 +12,7 @@ struct ImageRouter: Sendable {
             Route(.GET, "/images/json", list),
             Route(.POST, "/images/create", create),
             Route(.GET, "/images/{name*}/json", inspect),
+            Route(.POST, "/images/{name*}/tag", tag),
             Route(.DELETE, "/images/{name*}", remove),
         ]
     }
@@ -25,6 +26,13 @@ struct ImageRouter: Sendable {
 
     private func inspect(_ x: Exchange) async throws {
         try await x.respondJSON(try await backend.inspectImage(x.parameter("name")))
+    }
+
+    /// 201 with no body, as Docker answers.
+    private func tag(_ x: Exchange) async throws {
+        guard let repo = x.query.nonEmpty("repo") else { throw HoistError.invalid("repository name must have at least one component") }
+        try await backend.tagImage(x.parameter("name"), repo: repo, tag: x.query.nonEmpty("tag"))
+        try await x.respondEmpty(.created)
     }
 
     private func remove(_ x: Exchange) async throws {

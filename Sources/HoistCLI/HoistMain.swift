@@ -16,6 +16,7 @@ public enum HoistMain {
         "pause": PauseCommand.self, "unpause": UnpauseCommand.self, "rename": RenameCommand.self, "top": TopCommand.self,
         "stats": StatsCommand.self, "diff": DiffCommand.self, "port": PortCommand.self, "events": EventsCommand.self,
         "exec": ExecCommand.self, "commit": CommitCommand.self, "history": HistoryCommand.self,
+        "tag": TagCommand.self,
     ]
 
     public static func run(_ argv: [String]) async -> Int32 {
@@ -154,6 +155,7 @@ enum RootHelp {
       start       Start one or more stopped containers
       stats       Display a live stream of container(s) resource usage statistics
       stop        Stop one or more running containers
+      tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
       top         Display the running processes of a container
       unpause     Unpause all processes within one or more containers
       version     Show the Hoist version information
@@ -177,6 +179,7 @@ enum RootHelp {
               inspect     Display detailed information on one or more images
               ls          List images
               rm          Remove one or more images
+              tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
 
             Run 'hoist image COMMAND --help' for more information on a command.
 

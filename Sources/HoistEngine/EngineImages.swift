@@ -88,6 +88,15 @@ extension Engine {
         return out
     }
 
+    public func tagImage(_ name: String, repo: String, tag: String?) async throws {
+        let img = try images.resolve(name)
+        var ref = try Reference(parsing: repo)
+        if let t = tag, !t.isEmpty { ref = try Reference(parsing: "\(ref.repository):\(t)") }
+        guard ref.digest == nil else { throw HoistError.invalid("refusing to create a tag with a digest reference") }
+        try images.tag(imageID: img.id, as: ref)
+        emitImage("tag", imageID: img.id, name: ref.familiarString)
+    }
+
     public func importImage(tarPath: String, repo: String?, tag: String?, message: String?, changes: [String]) async throws -> String {
         var reference: Reference?
         if let r = repo, !r.isEmpty {

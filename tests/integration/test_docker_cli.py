@@ -152,3 +152,16 @@ def test_docker_errors_for_unknown_objects(daemon):
     assert p.returncode != 0 and "No such image" in p.stderr, describe(p)
     p = daemon.docker("inspect", "nosuchthing123")
     assert p.returncode != 0 and "nosuchthing123" in p.stderr, describe(p)
+
+
+def test_docker_tag_and_rmi_untags(daemon):
+    name = unique("dtag")
+    p = daemon.docker("tag", "busybox", f"{name}:1")
+    assert p.returncode == 0, p.stderr
+    p = daemon.docker("images", "--format", "{{.Repository}}:{{.Tag}}")
+    assert f"{name}:1" in p.stdout.split(), p.stdout
+    p = daemon.docker("rmi", f"{name}:1")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == f"Untagged: {name}:1", p.stdout
+    # busybox itself is untouched.
+    assert daemon.docker("image", "inspect", "busybox").returncode == 0
