@@ -95,6 +95,10 @@ final class FakeBackend: APIBackend {
         return try hooks.importImage(tarPath, repo, tag, message, changes)
     }
 
+    func tagImage(_ name: String, repo: String, tag: String?) async throws {
+        record("tag \(name) repo=\(repo) tag=\(tag ?? "nil")")
+    }
+
     func createContainer(name: String?, request: ContainerCreateRequest) async throws -> ContainerCreateResponse {
         record("create name=\(name ?? "nil")")
         requests.withLock { $0.append(request) }
