@@ -72,7 +72,7 @@ extension Engine {
             try BundleWriter.write(id: id, spec: spec, rootfs: rootfs, bundleDir: dir)
             // The previous run's shim answers waits before it deletes the runtime state:
             // let it finish, so the runtime never sees the ID twice.
-            await waitForShimExit(stateDir: stateDir)
+            await Engine.waitForShimExit(stateDir: stateDir)
             try FileSystem.removeTree(stateDir)
             try FileSystem.mkdirAll(stateDir)
         } catch {
@@ -247,7 +247,8 @@ extension Engine {
         // The files go after the waiters are answered (`run --rm` waits for removal); what a
         // crash leaves here is swept at the next start (`sweepOrphans`).
         let stateDir = paths.stateDir(id), dir = paths.containerDir(id), log = logger
-        let removeFiles: @Sendable () -> Void = {
+        let removeFiles: @Sendable () async -> Void = {
+            await Engine.waitForShimExit(stateDir: stateDir)
             do {
                 try FileSystem.removeTree(stateDir)
                 // Never crosses into a still-mounted rootfs: the image's layers are safe.
@@ -257,16 +258,17 @@ extension Engine {
             }
         }
         if filesFirst {
-            removeFiles()
+            await removeFiles()
             fireWaiters(id, kind: .exit, code: rec.exitCode)
             fireWaiters(id, kind: .removal, code: rec.exitCode)
         } else {
-            Task.detached { removeFiles() }
+            Task.detached { await removeFiles() }
         }
     }
 
-    /// Waits (briefly) until the shim serving `stateDir` has gone.
-    func waitForShimExit(stateDir: String) async {
+    /// Waits (briefly) until the shim serving `stateDir` has gone: after answering waits it
+    /// still deletes the runtime state, logging into `stateDir`.
+    nonisolated static func waitForShimExit(stateDir: String) async {
         let shim = ShimClient(stateDir: stateDir)
         var tries = 0
         while tries < 2500 && shim.isAlive() {
