@@ -368,6 +368,9 @@ extension Engine {
         if let p = rec.hostConfig.PidsLimit, p > 0 { spec.pidsLimit = p }
         if let n = rec.hostConfig.NanoCpus, n > 0 { spec.nanoCPUs = n }
         if let s = rec.hostConfig.CpuShares, s > 0 { spec.cpuShares = s }
+        spec.capAdd = rec.hostConfig.CapAdd ?? []
+        spec.capDrop = rec.hostConfig.CapDrop ?? []
+        spec.privileged = rec.hostConfig.Privileged ?? false
         spec.hostnameFile = dir + "/hostname"
         spec.hostsFile = dir + "/hosts"
         spec.resolvConfFile = dir + "/resolv.conf"
