@@ -16,7 +16,7 @@ public enum HoistMain {
         "pause": PauseCommand.self, "unpause": UnpauseCommand.self, "rename": RenameCommand.self, "top": TopCommand.self,
         "stats": StatsCommand.self, "diff": DiffCommand.self, "port": PortCommand.self, "events": EventsCommand.self,
         "exec": ExecCommand.self, "commit": CommitCommand.self, "history": HistoryCommand.self,
-        "tag": TagCommand.self,
+        "tag": TagCommand.self, "attach": AttachCommand.self,
     ]
 
     public static func run(_ argv: [String]) async -> Int32 {
@@ -132,6 +132,7 @@ enum RootHelp {
       image       Manage images
 
     Commands:
+      attach      Attach local standard input, output, and error streams to a running container
       commit      Create a new image from a container's changes
       create      Create a new container
       diff        Inspect changes to files or directories on a container's filesystem
