@@ -109,8 +109,11 @@ demo: deps build
 	@$(MAKE) --no-print-directory busybox-image
 	$(HOIST) -H unix://$(SOCK) run --rm busybox echo 'Hello from Hoist'
 
+# Every bench/*.sh, each on its own temporary daemon.
 bench: deps build busybox-tar-check
-	HOIST_BIN_DIR=$(abspath $(BIN)) bench/run-latency.sh
+	@for b in bench/*.sh; do \
+	  echo "== $$b"; HOIST_BIN_DIR=$(abspath $(BIN)) bash "$$b"; \
+	done
 
 clean:
 	rm -rf $(SCRATCH)
