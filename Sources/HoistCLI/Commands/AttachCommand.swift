@@ -39,20 +39,7 @@ struct AttachCommand: AsyncParsableCommand {
         let signals = SignalForwarding()
         if sigProxy && !tty { signals.proxySignals(client: client, id: id) }
 
-        var q = QueryString()
-        q.set("condition", "not-running")
-        async let sessionTask = AttachSession.open(client: client, id: id, stdin: stdin, stdout: true, stderr: true, tty: tty,
-                                                   detachKeys: detachKeys)
-        async let waitTask = client.sendHeadFirst(EngineRequest(.POST, "/containers/\(id)/wait", query: q))
-        let session = try await sessionTask
-        let wait = try await waitTask
-        let saved = session.prepareTerminal()
-        if tty && Terminal.isTerminal(1) { await signals.monitorTTYSize(client: client, id: id) }
-        session.beginInput()
-        let streamError = await session.finish()
-        if let s = saved { Terminal.restore(0, s) }
-        if let e = streamError { Out.error(e) }
-        let status = await WaitResult.status(of: wait)
-        if status != 0 { throw ExitError(Int32(truncatingIfNeeded: status)) }
+        try await AttachedRun.run(client: client, id: id, stdin: stdin, tty: tty, condition: "not-running",
+                                  detachKeys: detachKeys, signals: signals)
     }
 }

@@ -49,28 +49,9 @@ struct StartCommand: AsyncParsableCommand {
 
         let stdin = interactive && openStdin
         if stdin && tty && !Terminal.isTerminal(0) { throw CLIMessage("the input device is not a TTY") }
-        var q = QueryString()
-        q.set("condition", autoRemove ? "removed" : "next-exit")
-        async let sessionTask = AttachSession.open(client: client, id: id, stdin: stdin, stdout: true, stderr: true, tty: tty,
-                                                   detachKeys: detachKeys)
-        async let waitTask = client.sendHeadFirst(EngineRequest(.POST, "/containers/\(id)/wait", query: q))
-        let session = try await sessionTask
-        let wait = try await waitTask
-        let saved = session.prepareTerminal()
-        do {
+        try await AttachedRun.run(client: client, id: id, stdin: stdin, tty: tty, condition: autoRemove ? "removed" : "next-exit",
+                                  detachKeys: detachKeys, signals: signals) {
             try await client.post("/containers/\(id)/start")
-        } catch {
-            session.close()
-            if let s = saved { Terminal.restore(0, s) }
-            if autoRemove { _ = try? await wait.body() }
-            throw error
         }
-        if tty && Terminal.isTerminal(1) { await signals.monitorTTYSize(client: client, id: id) }
-        session.beginInput()
-        let streamError = await session.finish()
-        if let s = saved { Terminal.restore(0, s) }
-        if let e = streamError { Out.error(e) }
-        let status = await WaitResult.status(of: wait)
-        if status != 0 { throw ExitError(Int32(truncatingIfNeeded: status)) }
     }
 }
