@@ -247,6 +247,9 @@ struct ShimTests {
             #expect(try await shim.waitExit() == 0)
             let (recs, _) = try LogReader(path: c.logPath).read(since: nil, until: nil, tail: nil)
             #expect(recs.count == run)
+            // The shim answers WAIT before it deletes the runtime state; a new run under the
+            // same ID waits for it to go, as the Engine does.
+            await c.waitShimGone()
         }
         await c.waitShimGone()
         #expect(c.leftovers() == [])
