@@ -219,7 +219,8 @@ extension Shim {
 
     /// `RESIZE h w <exec-id>`.
     func resizeExec(_ id: String, _ h: UInt16, _ w: UInt16) -> String {
-        guard let e = execs.first(where: { $0.id == id && !$0.done }) else { return "ERR no such exec \(id)\n" }
+        // An exec that already ended has nothing to resize: not an error for a racing client.
+        guard let e = execs.first(where: { $0.id == id && !$0.done }) else { return "OK\n" }
         guard e.tty, e.outFD >= 0 else { return "OK\n" }
         var ws = winsize(ws_row: h, ws_col: w, ws_xpixel: 0, ws_ypixel: 0)
         if ioctl(e.outFD, UInt(TIOCSWINSZ), &ws) != 0 { return "ERR resize: \(Sys.errorString())\n" }
