@@ -20,6 +20,17 @@ func forEachContainer(_ names: [String], ignoreNotFound: Bool = false, _ action:
     if !errors.isEmpty { throw CLIMessage(errors.joined(separator: "\n")) }
 }
 
+/// `-t/--time` and `-s/--signal` of `stop` and `restart`, checked as docker checks them.
+private func stopQuery(_ env: CLIEnvironment, time: String?, signal: String?) throws -> QueryString {
+    var q = QueryString()
+    if let t = time {
+        guard Int(t) != nil else { throw env.path.invalidFlagValue(t, flag: "-t, --time", "strconv.ParseInt: parsing \(goQuote(t)): invalid syntax") }
+        q.set("t", t)
+    }
+    if let s = signal { q.set("signal", s) }
+    return q
+}
+
 /// `hoist stop`
 struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop one or more running containers")
@@ -35,12 +46,7 @@ struct StopCommand: AsyncParsableCommand {
     func run() async throws {
         let env = CLIEnvironment.get()
         try env.path.requireMin(containers, 1)
-        var q = QueryString()
-        if let t = time {
-            guard Int(t) != nil else { throw env.path.invalidFlagValue(t, flag: "-t, --time", "strconv.ParseInt: parsing \(goQuote(t)): invalid syntax") }
-            q.set("t", t)
-        }
-        if let s = signal { q.set("signal", s) }
+        let q = try stopQuery(env, time: time, signal: signal)
         try await forEachContainer(containers) { try await env.client.post("/containers/\($0)/stop", query: q) }
     }
 }
@@ -78,12 +84,7 @@ struct RestartCommand: AsyncParsableCommand {
     func run() async throws {
         let env = CLIEnvironment.get()
         try env.path.requireMin(containers, 1)
-        var q = QueryString()
-        if let t = time {
-            guard Int(t) != nil else { throw env.path.invalidFlagValue(t, flag: "-t, --time", "strconv.ParseInt: parsing \(goQuote(t)): invalid syntax") }
-            q.set("t", t)
-        }
-        if let s = signal { q.set("signal", s) }
+        let q = try stopQuery(env, time: time, signal: signal)
         try await forEachContainer(containers) { try await env.client.post("/containers/\($0)/restart", query: q) }
     }
 }
