@@ -202,12 +202,6 @@ extension Engine {
         }
     }
 
-    public func restartContainer(_ idOrName: String, timeout: Int?) async throws {
-        let rec = try lookup(idOrName)
-        if rec.isRunning { try? await stopContainer(rec.id, timeout: timeout, signal: nil) }
-        try await startContainer(rec.id)
-    }
-
     // MARK: remove
 
     public func removeContainer(_ idOrName: String, force: Bool, volumes: Bool) async throws {
