@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Leaf: errors, ids, names.
@@ -48,10 +49,11 @@ let package = Package(
         .target(name: "HoistRuntime", dependencies: ["HoistOCI", "HoistSys", "HoistLogs"]),
         .target(name: "HoistEngine", dependencies: [
             "HoistCore", "HoistOCI", "HoistAPIModels", "HoistStore", "HoistRuntime", "HoistLogs", "HoistArchive", "HoistSys",
+            "HoistDistribution",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "HoistAPI", dependencies: [
-            "HoistEngine", "HoistAPIModels", "HoistCore",
+            "HoistEngine", "HoistAPIModels", "HoistCore", "HoistDistribution",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -66,6 +68,15 @@ let package = Package(
         .target(name: "HoistCLI", dependencies: [
             "HoistClient", "HoistAPIModels", "HoistOCI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Registry client (Client/) and OCI distribution server (Server/).
+        .target(name: "HoistDistribution", dependencies: [
+            "HoistCore", "HoistOCI", "HoistStore", "HoistArchive",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "hoist", dependencies: ["HoistCLI"]),
         .executableTarget(name: "hoistd", dependencies: [
@@ -90,6 +101,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "HoistDistributionTests", dependencies: ["HoistDistribution", "HoistOCI", "HoistCore"]),
         .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistClient", "HoistAPIModels"]),
     ]
 )

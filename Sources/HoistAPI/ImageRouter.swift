@@ -43,6 +43,9 @@ struct ImageRouter: Sendable {
     /// `fromSrc=-`: import the tar in the body. `fromImage=`: a pull, which Hoist cannot do yet.
     private func create(_ x: Exchange) async throws {
         if let image = x.query.nonEmpty("fromImage") {
+            if let distribution = backend as? any DistributionBackend {
+                return try await DistributionRouter.pull(x, backend: distribution, image: image)
+            }
             // The docker CLI prints this message as it is, after "Unable to find image".
             throw HoistError.notFound("pull access denied for \(Self.familiarName(image)): Hoist cannot pull from registries yet; import an image with 'hoist import'")
         }

@@ -35,7 +35,7 @@ final class JSONMessageStream {
         if stream != nil { try await exchange.endStream() }
     }
 
-    private func send<T: Encodable>(_ message: T) async throws {
+    func send<T: Encodable>(_ message: T) async throws {
         if stream == nil { stream = try await exchange.startStream(contentType: "application/json") }
         var line = try APIJSON.encode(message)
         line.moveWriterIndex(to: line.writerIndex - 1)  // Go's "\n" → the stream's "\r\n"

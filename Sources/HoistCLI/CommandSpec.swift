@@ -39,6 +39,12 @@ struct CommandSpec {
         "history": .init(use: "history [OPTIONS] IMAGE", short: "Show the history of an image"),
         "attach": .init(use: "attach [OPTIONS] CONTAINER", short: "Attach local standard input, output, and error streams to a running container"),
         "tag": .init(use: "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
+        "pull": .init(use: "pull [OPTIONS] NAME[:TAG|@DIGEST]", short: "Download an image from a registry"),
+        "image pull": .init(use: "pull [OPTIONS] NAME[:TAG|@DIGEST]", short: "Download an image from a registry"),
+        "push": .init(use: "push [OPTIONS] NAME[:TAG]", short: "Upload an image to a registry"),
+        "image push": .init(use: "push [OPTIONS] NAME[:TAG]", short: "Upload an image to a registry"),
+        "login": .init(use: "login [OPTIONS] [SERVER]", short: "Authenticate to a registry"),
+        "logout": .init(use: "logout [SERVER]", short: "Log out from a registry"),
     ]
 }
 
@@ -66,12 +72,12 @@ public struct CommandPath: Sendable, Equatable {
                       "pause": "pause", "unpause": "unpause", "rename": "rename", "top": "top", "stats": "stats",
                       "diff": "diff", "port": "port", "exec": "exec", "commit": "commit", "attach": "attach"],
         "image": ["ls": "image ls", "list": "image ls", "inspect": "image inspect", "rm": "image rm", "remove": "image rm",
-                  "import": "import", "history": "history", "tag": "tag"],
+                  "import": "import", "history": "history", "tag": "tag", "pull": "image pull", "push": "image push"],
     ]
     static let topLevel: Set<String> = ["run", "create", "start", "ps", "logs", "stop", "kill", "rm", "wait", "inspect", "restart",
                                         "images", "rmi", "import", "version", "info",
                                         "pause", "unpause", "rename", "top", "stats", "diff", "port", "events",
-                                        "exec", "commit", "history", "tag", "attach"]
+                                        "exec", "commit", "history", "tag", "attach", "pull", "push", "login", "logout"]
 
     /// Finds the command from the leading words of `args`; nil for an unknown command.
     public static func resolve(_ args: [String]) -> CommandPath? {

@@ -17,6 +17,8 @@ public enum HoistMain {
         "stats": StatsCommand.self, "diff": DiffCommand.self, "port": PortCommand.self, "events": EventsCommand.self,
         "exec": ExecCommand.self, "commit": CommitCommand.self, "history": HistoryCommand.self,
         "tag": TagCommand.self, "attach": AttachCommand.self,
+        "pull": PullCommand.self, "image pull": PullCommand.self, "push": PushCommand.self, "image push": PushCommand.self,
+        "login": LoginCommand.self, "logout": LogoutCommand.self,
     ]
 
     public static func run(_ argv: [String]) async -> Int32 {
@@ -144,10 +146,14 @@ enum RootHelp {
       info        Display system-wide information
       inspect     Return low-level information on Hoist objects
       kill        Kill one or more running containers
+      login       Authenticate to a registry
+      logout      Log out from a registry
       logs        Fetch the logs of a container
       pause       Pause all processes within one or more containers
       port        List port mappings or a specific mapping for the container
       ps          List containers
+      pull        Download an image from a registry
+      push        Upload an image to a registry
       rename      Rename a container
       restart     Restart one or more containers
       rm          Remove one or more containers
@@ -179,6 +185,8 @@ enum RootHelp {
               import      Import the contents from a tarball to create a filesystem image
               inspect     Display detailed information on one or more images
               ls          List images
+              pull        Download an image from a registry
+              push        Upload an image to a registry
               rm          Remove one or more images
               tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
 

@@ -8,7 +8,9 @@ extension Engine {
     public func listImages(all: Bool, filters: [String: [String]]) async throws -> [ImageSummary] {
         try images.list().map { entry in
             let img = entry.image
-            var s = ImageSummary(Id: img.id, RepoTags: entry.tags.map(\.familiarString), RepoDigests: [], Created: img.created,
+            // Digest references (`busybox@sha256:...`, recorded by pull and push) are RepoDigests.
+            var s = ImageSummary(Id: img.id, RepoTags: entry.tags.filter { $0.digest == nil }.map(\.familiarString),
+                                 RepoDigests: entry.tags.filter { $0.digest != nil }.map(\.familiarString), Created: img.created,
                                  Size: img.size, Labels: img.config.config?.Labels ?? [:])
             if let refFilter = filters["reference"], !refFilter.isEmpty {
                 s.RepoTags = s.RepoTags.filter { t in refFilter.contains { ImageReferenceMatch.matches(t, pattern: $0) } }
@@ -36,7 +38,9 @@ extension Engine {
         cc.Hostname = ""; cc.Domainname = ""; cc.AttachStdin = false; cc.AttachStdout = false; cc.AttachStderr = false
         cc.Tty = false; cc.OpenStdin = false; cc.StdinOnce = false; cc.Image = ""
         let comment = img.config.history?.last?.comment ?? ""
-        return ImageInspect(Id: img.id, RepoTags: try images.tags(of: img.id).map(\.familiarString), RepoDigests: [],
+        let refs = try images.tags(of: img.id)
+        return ImageInspect(Id: img.id, RepoTags: refs.filter { $0.digest == nil }.map(\.familiarString),
+                            RepoDigests: refs.filter { $0.digest != nil }.map(\.familiarString),
                             Comment: comment, Created: img.config.created ?? Timestamps.zero, Author: img.config.author ?? "",
                             Config: cc, Architecture: img.config.architecture, Os: img.config.os, Size: img.size,
                             Layers: img.config.rootfs.diff_ids.map(\.description))
@@ -44,25 +48,35 @@ extension Engine {
 
     public func removeImage(_ name: String, force: Bool, noPrune: Bool) async throws -> [ImageDeleteResponseItem] {
         let img = try images.resolve(name)
+        // Tags and digest references (`busybox@sha256:...`).
         let tags = try images.tags(of: img.id)
         let users = containers.values.filter { $0.imageID == img.id }
-        // A name that is one of several tags: untag only.
         let byReference = (try? Reference(parsing: name)).flatMap { ref in tags.first { $0 == ref } }
         if let ref = byReference {
-            // Removing one of several tags, or a tag whose image containers still use (forced): untag only.
-            if tags.count > 1 || (!users.isEmpty && force) {
-                try images.untag(ref)
-                emitImage("untag", imageID: img.id, name: ref.familiarString)
-                return [ImageDeleteResponseItem(Untagged: ref.familiarString)]
-            }
-            if let user = users.first {
+            // The image's only reference, and containers use it: only with force (moby).
+            if tags.count == 1, let user = users.first, !force {
                 throw HoistError.conflict("conflict: unable to remove repository reference \"\(name)\" (must force) - container \(Identifiers.short(user.id)) is using its referenced image \(Identifiers.short(img.id))")
             }
-            try images.untag(ref)
-            emitImage("untag", imageID: img.id, name: ref.familiarString)
-            try images.deleteImage(id: img.id)
-            emitImage("delete", imageID: img.id, name: img.id)
-            return [ImageDeleteResponseItem(Untagged: ref.familiarString), ImageDeleteResponseItem(Deleted: img.id)]
+            var removed = [ref]
+            var remaining = tags.filter { $0 != ref }
+            // A tag gone and no other tag of its repository left: its digest references go too (moby).
+            if ref.digest == nil && !remaining.contains(where: { $0.digest == nil && $0.repository == ref.repository }) {
+                removed += remaining.filter { $0.digest != nil && $0.repository == ref.repository }
+                remaining.removeAll { $0.digest != nil && $0.repository == ref.repository }
+            }
+            var out: [ImageDeleteResponseItem] = []
+            for r in removed {
+                try images.untag(r)
+                emitImage("untag", imageID: img.id, name: r.familiarString)
+                out.append(ImageDeleteResponseItem(Untagged: r.familiarString))
+            }
+            // Containers still use the layers: the image stays, untagged, while they exist.
+            if remaining.isEmpty && users.isEmpty {
+                try images.deleteImage(id: img.id)
+                emitImage("delete", imageID: img.id, name: img.id)
+                out.append(ImageDeleteResponseItem(Deleted: img.id))
+            }
+            return out
         }
         if let running = users.first(where: { $0.isRunning }) {
             throw HoistError.conflict("conflict: unable to delete \(Identifiers.short(img.id)) (cannot be forced) - image is being used by running container \(Identifiers.short(running.id))")
@@ -70,7 +84,7 @@ extension Engine {
         if let user = users.first, !force {
             throw HoistError.conflict("conflict: unable to delete \(Identifiers.short(img.id)) (must be forced) - image is being used by stopped container \(Identifiers.short(user.id))")
         }
-        if tags.count > 1 && !force {
+        if Set(tags.map(\.repository)).count > 1 && !force {
             throw HoistError.conflict("conflict: unable to delete \(Identifiers.short(img.id)) (must be forced) - image is referenced in multiple repositories")
         }
         var out: [ImageDeleteResponseItem] = []
@@ -117,7 +131,8 @@ extension Engine {
 /// `images REPOSITORY[:TAG]` matching as Docker's reference filter (familiar names, `*` globs).
 enum ImageReferenceMatch {
     static func matches(_ tag: String, pattern: String) -> Bool {
-        let p = pattern.contains(":") ? pattern : pattern + ":*"
+        // A `:` before the last `/` is a registry port, not a tag.
+        let p = (pattern.split(separator: "/").last ?? "").contains(":") ? pattern : pattern + ":*"
         return glob(Array(tag.utf8)[...], Array(p.utf8)[...])
     }
 

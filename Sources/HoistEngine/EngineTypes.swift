@@ -9,6 +9,8 @@ public struct EngineConfig: Sendable {
     /// Path of the hoist-shim binary.
     public var shimPath: String
     public var debug: Bool
+    /// Registries spoken to over plain HTTP (`--insecure-registry`), besides loopback ones.
+    public var insecureRegistries: [String] = []
     public init(dataRoot: String, runtime: String?, shimPath: String, debug: Bool) {
         self.dataRoot = dataRoot; self.runtime = runtime; self.shimPath = shimPath; self.debug = debug
     }

@@ -101,6 +101,15 @@ public final class ImageStore: Sendable {
         let manifest = Manifest(config: Descriptor(mediaType: MediaType.ociConfig, digest: configDigest, size: Int64(configBytes.count)),
                                 layers: layers.map(\.blob))
         let manifestBytes = Array(try ImageStore.encoder.encode(manifest))
+        return try commit(configBytes: configBytes, config: config, manifestBytes: manifestBytes, layers: layers,
+                          references: reference.map { [$0] } ?? [], work: work)
+    }
+
+    /// `commit` with the config and manifest as bytes (a pulled or loaded image keeps the
+    /// exact bytes its digests name); `references` are tags and digest references.
+    func commit(configBytes: [UInt8], config: ImageConfig, manifestBytes: [UInt8], layers: [PendingLayer],
+                references: [Reference], work: String) throws -> ImageRecord {
+        let configDigest = Digest.sha256(of: configBytes)
         let manifestDigest = Digest.sha256(of: manifestBytes)
         let configPath = work + "/config.json", manifestPath = work + "/manifest.json"
         try FileSystem.atomicWrite(configPath, configBytes)
@@ -164,7 +173,7 @@ public final class ImageStore: Sendable {
                             """, arguments: [id, i, chainIDs[i].description, l.blob.digest.description, l.blob.size, l.blob.mediaType])
                     }
                 }
-                if let reference { try ImageStore.setTag(db, reference, id) }
+                for reference in references { try ImageStore.setTag(db, reference, id) }
                 for p in journal { try db.execute(sql: "DELETE FROM fs_journal WHERE path = ?", arguments: [p]) }
                 guard let rec = try ImageStore.fetchImage(db, id: id) else { throw HoistError.internal("image \(id) vanished") }
                 return rec

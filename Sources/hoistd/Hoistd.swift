@@ -25,6 +25,9 @@ struct Hoistd: AsyncParsableCommand {
     @Flag(name: [.customShort("D"), .long], help: "Enable debug mode")
     var debug = false
 
+    @Option(name: .customLong("insecure-registry"), help: "Enable insecure registry communication")
+    var insecureRegistries: [String] = []
+
     @Option(name: .long, help: "Path of the hoist-shim binary")
     var shim: String?
 
@@ -52,7 +55,9 @@ struct Hoistd: AsyncParsableCommand {
 
         let engine: Engine
         do {
-            engine = try await Engine(config: EngineConfig(dataRoot: dataRoot, runtime: runtime, shimPath: shim ?? Self.defaultShimPath(), debug: debug))
+            var engineConfig = EngineConfig(dataRoot: dataRoot, runtime: runtime, shimPath: shim ?? Self.defaultShimPath(), debug: debug)
+            engineConfig.insecureRegistries = insecureRegistries
+            engine = try await Engine(config: engineConfig)
         } catch let e as HoistError {
             throw ValidationError("cannot start the engine: \(e.message)")
         }

@@ -58,7 +58,7 @@ enum ContainerCreation {
         }
         let printer = MessagePrinter(fd: 2, quiet: quiet)
         let s = try await client.streamMessages(
-            EngineRequest(.POST, "/images/create", query: q, headers: [("X-Registry-Auth", "e30=")])) { printer.handle($0) }
+            EngineRequest(.POST, "/images/create", query: q, headers: [("X-Registry-Auth", RegistryAuthConfig.header(forImage: image))])) { printer.handle($0) }
         try await s.finished()
         if let e = printer.firstError { throw PullError(description: e) }
     }
