@@ -37,8 +37,9 @@ public struct Digest: Hashable, Codable, Sendable, CustomStringConvertible, Comp
     public static func < (a: Digest, b: Digest) -> Bool { a.description < b.description }
 }
 
-/// Streaming SHA-256, for hashing while bytes flow past.
-public struct DigestHasher {
+/// Streaming SHA-256, for hashing while bytes flow past. A value type (swift-crypto's
+/// state is copy-on-write), so sending a copy to another task is safe.
+public struct DigestHasher: @unchecked Sendable {
     private var h = SHA256()
     public private(set) var count: Int64 = 0
     public init() {}
