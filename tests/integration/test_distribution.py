@@ -549,3 +549,24 @@ def test_docker_cli_login_through_hoistd(daemon, auth_registry):
     p = daemon.docker("pull", ref, timeout=120)
     assert p.returncode == 0, describe(p)
     daemon.ok("rmi", ref)
+
+
+def test_pull_all_tags(daemon, registry, busybox_tar):
+    d = Path(tempfile.mkdtemp(prefix="hoist-it-oci-", dir="/tmp"))
+    try:
+        make_oci_layout(busybox_tar, d / "layout", salt=unique("alltags"))
+        repo = f"{registry.addr}/all/{unique('t')}"
+        for tag in ("one", "two"):
+            p = run_cmd([SKOPEO, "copy", "--dest-tls-verify=false", f"oci:{d / 'layout'}:latest", f"docker://{repo}:{tag}"], timeout=120)
+            assert p.returncode == 0, describe(p)
+        p = daemon.hoist("pull", "-a", repo, timeout=120)
+        assert p.returncode == 0, describe(p)
+        assert "one: Pulling from" in p.stdout and "two: Pulling from" in p.stdout, describe(p)
+        assert f"Status: Downloaded newer image for {repo}" in p.stdout
+        ids = {json.loads(daemon.ok("image", "inspect", f"{repo}:{t}"))[0]["Id"] for t in ("one", "two")}
+        assert len(ids) == 1
+        p = daemon.hoist("pull", "-a", f"{repo}:one")
+        assert p.returncode == 1 and "tag can't be used with --all-tags/-a" in p.stderr, describe(p)
+        daemon.ok("rmi", f"{repo}:one", f"{repo}:two")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
