@@ -49,13 +49,16 @@ let package = Package(
         // Container log record format; no Foundation (the shim links it).
         .target(name: "HoistLogs"),
         .target(name: "HoistRuntime", dependencies: ["HoistOCI", "HoistSys", "HoistLogs"]),
+        // Runs a parsed Dockerfile: context, COPY/ADD, cache keys; RUN goes through the Engine.
+        .target(name: "HoistBuild", dependencies: ["HoistCore", "HoistOCI", "HoistDockerfile", "HoistStore", "HoistArchive", "HoistSys"]),
         .target(name: "HoistEngine", dependencies: [
             "HoistCore", "HoistOCI", "HoistAPIModels", "HoistStore", "HoistRuntime", "HoistLogs", "HoistArchive", "HoistSys",
+            "HoistBuild", "HoistDockerfile",
             "HoistDistribution",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "HoistAPI", dependencies: [
-            "HoistEngine", "HoistAPIModels", "HoistCore", "HoistDistribution",
+            "HoistEngine", "HoistAPIModels", "HoistCore", "HoistBuild", "HoistDistribution",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -68,7 +71,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "HoistCLI", dependencies: [
-            "HoistClient", "HoistAPIModels", "HoistOCI",
+            "HoistClient", "HoistAPIModels", "HoistOCI", "HoistDockerfile", "HoistArchive",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Registry client (Client/) and OCI distribution server (Server/).
@@ -105,6 +108,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "HoistDistributionTests", dependencies: ["HoistDistribution", "HoistOCI", "HoistCore"]),
+        .testTarget(name: "HoistBuildTests", dependencies: ["HoistBuild", "HoistDockerfile", "HoistCore", "HoistArchive", "HoistOCI"]),
         .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistClient", "HoistAPIModels"]),
     ]
 )

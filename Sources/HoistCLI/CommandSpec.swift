@@ -37,6 +37,8 @@ struct CommandSpec {
         "exec": .init(use: "exec [OPTIONS] CONTAINER COMMAND [ARG...]", short: "Execute a command in a running container"),
         "commit": .init(use: "commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]", short: "Create a new image from a container's changes"),
         "history": .init(use: "history [OPTIONS] IMAGE", short: "Show the history of an image"),
+        "build": .init(use: "build [OPTIONS] PATH | URL | -", short: "Build an image from a Dockerfile"),
+        "builder prune": .init(use: "prune", short: "Remove build cache"),
         "attach": .init(use: "attach [OPTIONS] CONTAINER", short: "Attach local standard input, output, and error streams to a running container"),
         "tag": .init(use: "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
         "pull": .init(use: "pull [OPTIONS] NAME[:TAG|@DIGEST]", short: "Download an image from a registry"),
@@ -66,18 +68,19 @@ public struct CommandPath: Sendable, Equatable {
     }
 
     static let groups: [String: [String: String]] = [
+        "builder": ["build": "build", "prune": "builder prune"],
         "container": ["ls": "container ls", "ps": "container ls", "list": "container ls", "run": "run", "create": "create",
                       "start": "start", "stop": "stop", "kill": "kill", "rm": "rm", "remove": "rm", "logs": "logs",
                       "inspect": "container inspect", "wait": "wait", "restart": "restart",
                       "pause": "pause", "unpause": "unpause", "rename": "rename", "top": "top", "stats": "stats",
                       "diff": "diff", "port": "port", "exec": "exec", "commit": "commit", "attach": "attach"],
         "image": ["ls": "image ls", "list": "image ls", "inspect": "image inspect", "rm": "image rm", "remove": "image rm",
-                  "import": "import", "history": "history", "tag": "tag", "pull": "image pull", "push": "image push"],
+                  "build": "build", "import": "import", "history": "history", "tag": "tag", "pull": "image pull", "push": "image push"],
     ]
     static let topLevel: Set<String> = ["run", "create", "start", "ps", "logs", "stop", "kill", "rm", "wait", "inspect", "restart",
                                         "images", "rmi", "import", "version", "info",
                                         "pause", "unpause", "rename", "top", "stats", "diff", "port", "events",
-                                        "exec", "commit", "history", "tag", "attach", "pull", "push", "login", "logout"]
+                                        "build", "exec", "commit", "history", "tag", "attach", "pull", "push", "login", "logout"]
 
     /// Finds the command from the leading words of `args`; nil for an unknown command.
     public static func resolve(_ args: [String]) -> CommandPath? {

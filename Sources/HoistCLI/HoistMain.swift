@@ -17,6 +17,7 @@ public enum HoistMain {
         "stats": StatsCommand.self, "diff": DiffCommand.self, "port": PortCommand.self, "events": EventsCommand.self,
         "exec": ExecCommand.self, "commit": CommitCommand.self, "history": HistoryCommand.self,
         "tag": TagCommand.self, "attach": AttachCommand.self,
+        "build": BuildCommand.self, "builder prune": BuilderPruneCommand.self,
         "pull": PullCommand.self, "image pull": PullCommand.self, "push": PushCommand.self, "image push": PushCommand.self,
         "login": LoginCommand.self, "logout": LogoutCommand.self,
     ]
@@ -130,11 +131,13 @@ enum RootHelp {
       -v, --version            Print version information and quit
 
     Management Commands:
+      builder     Manage builds
       container   Manage containers
       image       Manage images
 
     Commands:
       attach      Attach local standard input, output, and error streams to a running container
+      build       Build an image from a Dockerfile
       commit      Create a new image from a container's changes
       create      Create a new container
       diff        Inspect changes to files or directories on a container's filesystem
@@ -173,6 +176,21 @@ enum RootHelp {
     """
 
     static func group(_ name: String) -> String {
+        if name == "builder" {
+            return """
+
+            Usage:  hoist builder COMMAND
+
+            Manage builds
+
+            Commands:
+              build       Build an image from a Dockerfile
+              prune       Remove build cache
+
+            Run 'hoist builder COMMAND --help' for more information on a command.
+
+            """
+        }
         if name == "image" {
             return """
 

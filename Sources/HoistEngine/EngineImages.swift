@@ -6,7 +6,9 @@ import HoistStore
 
 extension Engine {
     public func listImages(all: Bool, filters: [String: [String]]) async throws -> [ImageSummary] {
-        try images.list().map { entry in
+        // Build steps' images that later steps were built on: hidden unless `-a` or tagged, as Docker's.
+        let buildParents = all ? [] : ((try? images.buildParentImageIDs()) ?? [])
+        return try images.list().map { entry in
             let img = entry.image
             // Digest references (`busybox@sha256:...`, recorded by pull and push) are RepoDigests.
             var s = ImageSummary(Id: img.id, RepoTags: entry.tags.filter { $0.digest == nil }.map(\.familiarString),
@@ -19,6 +21,8 @@ extension Engine {
         }.filter { s in
             guard let refFilter = filters["reference"], !refFilter.isEmpty else { return true }
             return !s.RepoTags.isEmpty
+        }.filter { s in
+            !s.RepoTags.isEmpty || !buildParents.contains(s.Id)
         }.filter { s in
             guard let d = filters["dangling"]?.first else { return true }
             return (d == "true" || d == "1") == s.RepoTags.isEmpty

@@ -79,11 +79,30 @@ public struct ContainerDefaults: Codable, Hashable, Sendable {
     public var WorkingDir: String?
     public var Labels: [String: String]?
     public var StopSignal: String?
+    /// Set by a build's HEALTHCHECK, SHELL and ONBUILD instructions.
+    public var Healthcheck: ImageHealthcheck?
+    public var Shell: [String]?
+    public var OnBuild: [String]?
     public init(User: String? = nil, ExposedPorts: [String: EmptyObject]? = nil, Env: [String]? = nil, Entrypoint: [String]? = nil,
                 Cmd: [String]? = nil, Volumes: [String: EmptyObject]? = nil, WorkingDir: String? = nil,
                 Labels: [String: String]? = nil, StopSignal: String? = nil) {
         self.User = User; self.ExposedPorts = ExposedPorts; self.Env = Env; self.Entrypoint = Entrypoint; self.Cmd = Cmd
         self.Volumes = Volumes; self.WorkingDir = WorkingDir; self.Labels = Labels; self.StopSignal = StopSignal
+    }
+}
+
+/// The image config's `Healthcheck` (durations in nanoseconds; absent = inherit).
+public struct ImageHealthcheck: Codable, Hashable, Sendable {
+    public var Test: [String]?
+    public var Interval: Int64?
+    public var Timeout: Int64?
+    public var StartPeriod: Int64?
+    public var StartInterval: Int64?
+    public var Retries: Int?
+    public init(Test: [String]?, Interval: Int64? = nil, Timeout: Int64? = nil, StartPeriod: Int64? = nil,
+                StartInterval: Int64? = nil, Retries: Int? = nil) {
+        self.Test = Test; self.Interval = Interval; self.Timeout = Timeout; self.StartPeriod = StartPeriod
+        self.StartInterval = StartInterval; self.Retries = Retries
     }
 }
 

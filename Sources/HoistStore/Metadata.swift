@@ -89,6 +89,21 @@ public final class Metadata: Sendable {
                 );
                 """)
         }
+        m.registerMigration("v2-build-cache") { db in
+            // The builder's step cache: key (parent + instruction + content checksum) → the
+            // image that step made. Rows go with their image.
+            try db.execute(sql: """
+                CREATE TABLE build_cache (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+                    parent_id TEXT,
+                    created INTEGER NOT NULL
+                );
+                CREATE INDEX build_cache_image ON build_cache(image_id);
+                CREATE INDEX build_cache_parent ON build_cache(parent_id);
+                """)
+        }
+        VolumeStore.registerMigrations(&m)
         return m
     }
 }

@@ -1,0 +1,127 @@
+import Foundation
+import HoistAPIModels
+import HoistArchive
+import HoistBuild
+import HoistCore
+import HoistOCI
+import HoistStore
+import HoistSys
+
+/// `docker build` (classic builder): the context is unpacked into a private directory
+/// `<dataRoot>/containers/.build-<id>`, HoistBuild runs the Dockerfile, and each RUN is a real
+/// container of the step's parent image, created, started, waited for, committed and
+/// removed through the same paths as `run` and `commit`.
+extension Engine: BuildExecutor {
+    /// Builds from the context tar at `contextTar`; returns the image ID. `emit` receives
+    /// the output as it happens. On failure nothing of the build remains but the images
+    /// of the steps that succeeded (the cache).
+    public nonisolated func build(contextTar: String, options: BuildOptions,
+                                  emit: @escaping @Sendable (BuildEvent) async -> Void) async throws -> String {
+        // Under the shared `containers` mount (decision 0003): the step mounts made here
+        // propagate to the private namespaces of shims started meanwhile, so unmounting
+        // them reaches those copies too. A crash leaves it to `sweepOrphans` at the next start.
+        let dir = paths.dataRoot + "/containers/.build-" + String(Identifiers.random().prefix(16))
+        defer { Engine.removeBuildDir(dir) }
+        let context = try await Task.detached {
+            try BuildContext.open(tarPath: contextTar, directory: dir + "/context", dockerfile: options.dockerfile)
+        }.value
+        let builder = DockerfileBuild(store: images, executor: self, context: context, options: options, workDir: dir, emit: emit)
+        let id = try await builder.run()
+        for ref in options.tags { await emitImage("tag", imageID: id, name: ref.familiarString) }
+        return id
+    }
+
+    /// Unmounts whatever a build left mounted in its directory, then removes it.
+    nonisolated static func removeBuildDir(_ dir: String) {
+        for m in Mounts.mountPoints().filter({ $0.hasPrefix(dir + "/") }).sorted(by: >) {
+            do { try Mounts.unmount(m) } catch { try? Mounts.unmount(m, detach: true) }
+        }
+        try? FileSystem.removeTree(dir)
+    }
+
+    public func buildBaseImage(_ name: String) async throws -> ImageRecord {
+        do {
+            return try images.resolve(name)
+        } catch let e as HoistError where e.code == .notFound {
+            throw HoistError.notFound("No such image: \(name) (the builder does not pull: pull or import the image first)")
+        }
+    }
+
+    /// One RUN: a container of the step's image with the step's env, user and working
+    /// directory, its output streamed, its upper dir diffed into a layer when it exits 0;
+    /// the container is removed in every case.
+    public func runBuildStep(_ step: BuildRunStep, output: @escaping @Sendable (String) async -> Void) async throws -> BuildRunResult {
+        var config = ContainerConfig()
+        config.Image = step.imageID
+        config.Cmd = step.argv
+        config.Entrypoint = []  // RUN ignores the image's ENTRYPOINT
+        config.Env = (step.config.Env ?? []) + step.buildArgEnv
+        config.User = step.config.User
+        config.WorkingDir = step.config.WorkingDir
+        // No anonymous volumes for VOLUME paths: the step's writes land in its layer.
+        config.Volumes = [:]
+        var host = HostConfig()
+        host.NetworkMode = step.networkMode
+        let id = try await createContainer(name: nil, request: ContainerCreateRequest(config: config, hostConfig: host)).Id
+        let short = Identifiers.short(id)
+        do {
+            await output(" ---> Running in \(short)\n")
+            var attach = AttachOptions()
+            attach.stdin = false
+            let session = try await attachContainer(id, options: attach)
+            let pump = Task {
+                for await chunk in session.output { await output(String(decoding: chunk.bytes, as: UTF8.self)) }
+            }
+            let exited = registerWaiter(id, kind: .exit)
+            do {
+                try await startContainer(id)
+            } catch {
+                session.detach()
+                await pump.value
+                throw error
+            }
+            var code = -1
+            for await r in exited { code = r.StatusCode; break }
+            await pump.value
+            var layer: IngestedLayer?
+            if code == 0 {
+                let upper = paths.containerDir(id) + "/upper"
+                let store = images
+                layer = try await Task.detached { try store.diffLayer(directory: upper, exclude: Engine.commitExcludes) }.value
+            }
+            await removeRecord(id)
+            await output(" ---> Removed intermediate container \(short)\n")
+            return BuildRunResult(exitCode: code, layer: layer)
+        } catch {
+            if let rec = containers[id] {
+                if rec.isRunning, let shim = shims[id] {
+                    let exited = registerWaiter(id, kind: .exit)
+                    try? await shim.kill(signal: SIGKILL)
+                    _ = await awaitExit(exited, timeout: 10)
+                }
+                await removeRecord(id)
+            }
+            throw error
+        }
+    }
+
+    /// `docker builder prune`: forgets the step cache and removes the step images nothing
+    /// else uses (no tag, no container). Returns their IDs and the bytes freed.
+    public func pruneBuildCache() async throws -> (deleted: [String], reclaimed: Int64) {
+        let before = try images.totalSnapshotSize()
+        let (_, ids) = try images.clearBuildCache()
+        var deleted: [String] = []
+        for id in ids {
+            guard (try? images.tags(of: id).isEmpty) == true, !containers.values.contains(where: { $0.imageID == id }) else { continue }
+            do {
+                try images.deleteImage(id: id)
+                deleted.append(id)
+                emitImage("delete", imageID: id, name: "")
+            } catch {
+                logger.warning("builder prune: cannot delete \(id): \(error)")
+            }
+        }
+        let after = try images.totalSnapshotSize()
+        return (deleted, max(0, before - after))
+    }
+}

@@ -1,0 +1,327 @@
+"""docker build (classic builder): `hoist build`, `DOCKER_BUILDKIT=0 docker build` and docker-py
+against hoistd; steps, layers, cache, .dockerignore, -f outside the context, failures."""
+import io
+import json
+import os
+import re
+import subprocess
+import tarfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import _mounts_under, describe, unique
+
+APP_DOCKERFILE = """\
+FROM busybox
+ARG GREETING=hello
+ENV APP_HOME=/app MODE=test
+LABEL org.example.role="demo app"
+WORKDIR $APP_HOME/work
+COPY files/ /app/files/
+COPY --chown=1000:1000 --chmod=640 secret.txt /app/secret.txt
+ADD bundle.tar /app/unpacked/
+RUN echo "$GREETING from run" > /app/run.txt && echo built-$MODE
+RUN echo 'appuser:x:1234:1234::/tmp:/bin/sh' >> /etc/passwd
+USER appuser
+EXPOSE 8080
+VOLUME /data
+STOPSIGNAL SIGINT
+HEALTHCHECK --interval=5s CMD true
+ONBUILD RUN echo triggered
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["echo default-cmd; pwd; id -u"]
+"""
+
+
+def make_context(tmp: Path, dockerfile: str = APP_DOCKERFILE) -> Path:
+    ctx = tmp / unique("ctx")
+    (ctx / "files" / "sub").mkdir(parents=True)
+    (ctx / "files" / "a.txt").write_text("file a\n")
+    (ctx / "files" / "sub" / "b.txt").write_text("file b\n")
+    (ctx / "secret.txt").write_text("secret\n")
+    inner = ctx / "inner"
+    inner.mkdir()
+    (inner / "from-tar.txt").write_text("unpacked\n")
+    with tarfile.open(ctx / "bundle.tar", "w") as t:
+        t.add(inner / "from-tar.txt", arcname="from-tar.txt")
+    (ctx / "Dockerfile").write_text(dockerfile)
+    return ctx
+
+
+def build(daemon, ctx, *args):
+    return daemon.hoist("build", *args, str(ctx), timeout=300)
+
+
+def image_id_from(out: str) -> str:
+    m = re.search(r"Successfully built ([0-9a-f]{12})", out)
+    assert m, out
+    return m.group(1)
+
+
+def rmi(daemon, *refs):
+    daemon.hoist("rmi", "-f", *refs)
+
+
+def test_build_runs_every_instruction(daemon, tmp_path):
+    ctx = make_context(tmp_path)
+    tag = unique("app") + ":v1"
+    p = build(daemon, ctx, "-t", tag)
+    assert p.returncode == 0, describe(p) + daemon.log_text()
+    out = p.stdout
+    assert out.startswith("Sending build context to Docker daemon  "), out
+    steps = re.findall(r"^Step (\d+)/(\d+) : (.*)$", out, re.M)
+    assert len(steps) == 18 and all(total == "18" for _, total, _ in steps), out
+    assert steps[0][2] == "FROM busybox" and steps[8][2].startswith("RUN echo"), steps
+    assert "built-test\n" in out, out                      # RUN output streamed
+    assert re.search(r"^ ---> Running in [0-9a-f]{12}$", out, re.M), out
+    short = image_id_from(out)
+    assert f"Successfully tagged {tag}\n" in out, out
+    try:
+        img = json.loads(daemon.ok("image", "inspect", tag))[0]
+        assert img["Id"].startswith("sha256:" + short)
+        cfg = img["Config"]
+        assert "APP_HOME=/app" in cfg["Env"] and "MODE=test" in cfg["Env"], cfg
+        assert not any(e.startswith("GREETING=") for e in cfg["Env"]), cfg  # ARG is not ENV
+        assert cfg["WorkingDir"] == "/app/work" and cfg["User"] == "appuser", cfg
+        assert cfg["Labels"]["org.example.role"] == "demo app", cfg
+        assert cfg["ExposedPorts"] == {"8080/tcp": {}} and cfg["Volumes"] == {"/data": {}}, cfg
+        assert cfg["StopSignal"] == "SIGINT", cfg
+        assert cfg["Entrypoint"] == ["/bin/sh", "-c"] and cfg["Cmd"] == ["echo default-cmd; pwd; id -u"], cfg
+        # RUN, COPY x2, ADD, WORKDIR, RUN adduser: six layers on top of busybox's one.
+        assert len(img["RootFS"]["Layers"]) == 7, img["RootFS"]
+
+        # The image runs with its CMD, WORKDIR and USER.
+        assert daemon.ok("run", "--rm", tag) == "default-cmd\n/app/work\n1234\n"
+        files = daemon.ok("run", "--rm", "--user", "0", tag,
+                          "cat /app/files/a.txt /app/files/sub/b.txt /app/unpacked/from-tar.txt /app/run.txt;"
+                          " stat -c '%u:%g %a' /app/secret.txt; echo $APP_HOME")
+        assert files == "file a\nfile b\nunpacked\nhello from run\n1000:1000 640\n/app\n", files
+
+        # history: one row per instruction, metadata-only ones 0B.
+        hist = daemon.ok("history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Size}}", tag).splitlines()
+        assert len(hist) == 17 + 1, hist
+        assert hist[0].startswith("/bin/sh -c #(nop) CMD") and hist[0].endswith("|0B"), hist
+        assert any(h.startswith("|1 GREETING=hello /bin/sh -c echo") for h in hist), hist
+        assert any("#(nop) COPY --chown=1000:1000 --chmod=640 file:" in h for h in hist), hist
+    finally:
+        rmi(daemon, tag)
+
+
+def test_failing_run_leaves_no_image_container_or_mount(fresh_daemon, tmp_path):
+    d = fresh_daemon
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\nRUN echo before\nRUN false\nRUN echo never\n")
+    images_before = d.ok("images", "-q", "--no-trunc")
+    tag = unique("broken")
+    p = build(d, ctx, "-t", tag)
+    assert p.returncode == 1, describe(p)
+    assert "The command '/bin/sh -c false' returned a non-zero code: 1" in p.stderr, describe(p)
+    assert "Step 3/4 : RUN false" in p.stdout and "never" not in p.stdout, p.stdout
+    assert d.hoist("image", "inspect", tag).returncode != 0
+    assert d.ok("ps", "-aq") == ""
+    mounts = [m for m in _mounts_under(str(d.root)) if m != str(d.root / "containers")]
+    assert mounts == [], mounts
+    assert [e.name for e in (d.root / "containers").iterdir() if e.name.startswith(".build-")] == []
+    # Only the successful step's image was added (the cache), none tagged.
+    assert d.ok("images", "--format", "{{.Repository}}:{{.Tag}}").count(tag.split(":")[0]) == 0
+    assert images_before  # busybox
+
+    # The exit code of the RUN is the CLI's.
+    (ctx / "Dockerfile").write_text("FROM busybox\nRUN exit 3\n")
+    p = build(d, ctx)
+    assert p.returncode == 3 and "returned a non-zero code: 3" in p.stderr, describe(p)
+    assert d.ok("ps", "-aq") == ""
+
+
+def test_cache_hits_same_id_and_invalidation(daemon, tmp_path):
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "one.txt").write_text("one\n")
+    (ctx / "two.txt").write_text("two\n")
+    (ctx / "Dockerfile").write_text(textwrap.dedent("""\
+        FROM busybox
+        RUN echo first > /first
+        COPY one.txt /one.txt
+        RUN cat /one.txt > /copy-of-one
+        COPY two.txt /two.txt
+        CMD ["cat", "/copy-of-one"]
+        """))
+    tag = unique("cache")
+    p1 = build(daemon, ctx, "-t", tag)
+    assert p1.returncode == 0, describe(p1)
+    first = image_id_from(p1.stdout)
+    try:
+        p2 = build(daemon, ctx, "-t", tag)
+        assert p2.returncode == 0, describe(p2)
+        assert p2.stdout.count(" ---> Using cache\n") == 5, p2.stdout
+        assert "Running in" not in p2.stdout
+        assert image_id_from(p2.stdout) == first
+
+        # Timestamps do not count, contents do.
+        os.utime(ctx / "one.txt", (1, 1))
+        p3 = build(daemon, ctx, "-t", tag)
+        assert image_id_from(p3.stdout) == first and p3.stdout.count("Using cache") == 5, p3.stdout
+
+        (ctx / "one.txt").write_text("ONE changed\n")
+        p4 = build(daemon, ctx, "-t", tag)
+        assert p4.returncode == 0, describe(p4)
+        steps = p4.stdout.split("Step ")
+        # Steps 1-2 hit, 3 (the COPY) and everything after re-run.
+        assert "Using cache" in steps[2] and "Using cache" not in "".join(steps[3:]), p4.stdout
+        assert image_id_from(p4.stdout) != first
+        assert daemon.ok("run", "--rm", tag) == "ONE changed\n"
+
+        # --no-cache runs everything again.
+        p5 = build(daemon, ctx, "--no-cache", "-t", tag)
+        assert p5.returncode == 0 and "Using cache" not in p5.stdout, describe(p5)
+    finally:
+        rmi(daemon, tag)
+
+
+def test_cache_survives_daemon_restart_and_prune(fresh_daemon, tmp_path):
+    d = fresh_daemon
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\nRUN echo x > /x\nENV A=1\n")
+    p = build(d, ctx)
+    assert p.returncode == 0, describe(p)
+    first = image_id_from(p.stdout)
+    d.stop()
+    d.start()
+    p = build(d, ctx)
+    assert p.returncode == 0 and p.stdout.count("Using cache") == 2, describe(p)
+    assert image_id_from(p.stdout) == first
+    out = d.ok("builder", "prune", "-f")
+    assert out.startswith("Deleted build cache objects:\n") and "Total reclaimed space:" in out, out
+    p = build(d, ctx)
+    assert p.returncode == 0 and "Using cache" not in p.stdout, describe(p)
+    assert d.ok("builder", "prune", "-f").endswith("Total reclaimed space: ") is False
+
+
+def test_dockerignore_and_dockerfile_outside_context(daemon, tmp_path):
+    ctx = tmp_path / "ctx"
+    (ctx / "logs").mkdir(parents=True)
+    (ctx / "keep.txt").write_text("keep\n")
+    (ctx / "skip.txt").write_text("skip\n")
+    (ctx / "logs" / "a.log").write_text("log\n")
+    (ctx / "logs" / "important.log").write_text("important\n")
+    (ctx / ".dockerignore").write_text("skip.txt\nlogs\n!logs/important.log\n")
+    outside = tmp_path / "elsewhere" / "build.Dockerfile"
+    outside.parent.mkdir()
+    outside.write_text("FROM busybox\nCOPY . /ctx/\nCMD [\"sh\", \"-c\", \"cd /ctx && find . -type f | sort\"]\n")
+    tag = unique("ign")
+    p = build(daemon, ctx, "-f", str(outside), "-t", tag)
+    assert p.returncode == 0, describe(p)
+    try:
+        listing = daemon.ok("run", "--rm", tag)
+        assert listing == "./keep.txt\n./logs/important.log\n", listing
+    finally:
+        rmi(daemon, tag)
+
+    # A COPY of an excluded file fails as Docker's does.
+    (ctx / "Dockerfile").write_text("FROM busybox\nCOPY skip.txt /\n")
+    p = build(daemon, ctx)
+    assert p.returncode != 0, describe(p)
+    assert "skip.txt" in p.stderr and "excluded by .dockerignore" in p.stderr, describe(p)
+
+
+def test_multistage_target_and_copy_from(daemon, tmp_path):
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(textwrap.dedent("""\
+        FROM busybox AS builder
+        RUN echo compiled > /artifact
+        FROM busybox AS unused
+        RUN echo should-not-run
+        FROM busybox
+        COPY --from=builder /artifact /artifact
+        COPY --from=busybox /bin/busybox /copied-busybox
+        CMD ["cat", "/artifact"]
+        """))
+    tag = unique("ms")
+    p = build(daemon, ctx, "-t", tag)
+    assert p.returncode == 0, describe(p)
+    try:
+        assert "should-not-run" not in p.stdout, p.stdout
+        assert "Step 1/6 : FROM busybox AS builder" in p.stdout, p.stdout
+        assert daemon.ok("run", "--rm", tag) == "compiled\n"
+        assert daemon.ok("run", "--rm", tag, "test", "-x", "/copied-busybox") == ""
+        p = build(daemon, ctx, "--target", "builder", "-t", tag + "-b")
+        assert p.returncode == 0 and "Step 2/2 : RUN echo compiled" in p.stdout, describe(p)
+        assert daemon.ok("run", "--rm", tag + "-b", "cat", "/artifact") == "compiled\n"
+        p = build(daemon, ctx, "--target", "nosuch")
+        assert p.returncode != 0 and "failed to reach build target nosuch in Dockerfile" in p.stderr, describe(p)
+    finally:
+        rmi(daemon, tag, tag + "-b")
+
+
+def test_build_args_labels_quiet_iidfile(daemon, tmp_path):
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\nARG WHO=nobody\nRUN echo \"hi $WHO\" > /who\nCMD [\"cat\", \"/who\"]\n")
+    tag = unique("args")
+    iid = tmp_path / "iid"
+    p = build(daemon, ctx, "-q", "--build-arg", "WHO=tester", "--label", "k=v", "--iidfile", str(iid), "-t", tag)
+    assert p.returncode == 0, describe(p)
+    try:
+        assert re.fullmatch(r"sha256:[0-9a-f]{64}\n", p.stdout), p.stdout
+        assert iid.read_text() == p.stdout.strip()
+        assert daemon.ok("run", "--rm", tag) == "hi tester\n"
+        img = json.loads(daemon.ok("image", "inspect", tag))[0]
+        assert img["Config"]["Labels"]["k"] == "v", img["Config"]
+    finally:
+        rmi(daemon, tag)
+
+
+def test_bad_dockerfile_and_missing_context(daemon, tmp_path):
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\nRUNN echo\n")
+    p = build(daemon, ctx)
+    assert p.returncode == 1 and "unknown instruction: RUNN" in p.stderr, describe(p)
+    p = daemon.hoist("build", str(tmp_path / "nope"))
+    assert p.returncode == 1 and 'unable to prepare context: path "' in p.stderr, describe(p)
+
+
+def test_docker_cli_classic_build(daemon, tmp_path):
+    ctx = make_context(tmp_path, "FROM busybox\nCOPY files /files\nRUN ls /files > /listing\nCMD [\"cat\", \"/listing\"]\n")
+    tag = unique("dk") + ":1"
+    env = dict(daemon.env, DOCKER_BUILDKIT="0")
+    p = subprocess.run(["docker", "build", "-t", tag, str(ctx)], env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, describe(p)
+    try:
+        assert "Step 4/4 : CMD" in p.stdout and f"Successfully tagged {tag}" in p.stdout, p.stdout
+        assert daemon.ok("run", "--rm", tag) == "a.txt\nsub\n"
+        # Rebuild: every step from the cache.
+        p = subprocess.run(["docker", "build", "-t", tag, str(ctx)], env=env, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0 and p.stdout.count("Using cache") == 3, describe(p)
+        # A failing RUN: docker's message and exit code.
+        (ctx / "Dockerfile").write_text("FROM busybox\nRUN exit 2\n")
+        p = subprocess.run(["docker", "build", str(ctx)], env=env, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 2, describe(p)
+        assert "The command '/bin/sh -c exit 2' returned a non-zero code: 2" in p.stderr, describe(p)
+    finally:
+        rmi(daemon, tag)
+
+
+def test_docker_py_build(daemon, tmp_path):
+    docker = pytest.importorskip("docker")
+    ctx = make_context(tmp_path, "FROM busybox\nCOPY secret.txt /s\nCMD [\"cat\", \"/s\"]\n")
+    tag = unique("py") + ":1"
+    client = docker.DockerClient(base_url=daemon.host)
+    try:
+        image, logs = client.images.build(path=str(ctx), tag=tag)
+        text = "".join(l.get("stream", "") for l in logs)
+        assert "Step 3/3" in text and "Successfully built" in text, text
+        assert tag in image.tags
+        assert client.containers.run(tag, remove=True) == b"secret\n"
+        (ctx / "Dockerfile").write_text("FROM busybox\nRUN false\n")
+        with pytest.raises(docker.errors.BuildError) as e:
+            client.images.build(path=str(ctx))
+        assert "returned a non-zero code: 1" in str(e.value)
+    finally:
+        rmi(daemon, tag)
+        client.close()
