@@ -181,13 +181,15 @@ final class Exchange {
 
     /// Starts a streamed response (chunked on HTTP/1.1) and flushes its head at once, so the
     /// client learns the request was accepted before the first byte of the body exists.
-    func startStream(status: HTTPResponseStatus = .ok, contentType: String) async throws -> ResponseStream {
+    func startStream(status: HTTPResponseStatus = .ok, contentType: String, extraHeaders: [(String, String)] = []) async throws -> ResponseStream {
         try expectNoResponseYet()
         // HTTP/1.0 has no chunking: the end of the body is the end of the connection.
         if head.version.major == 1 && head.version.minor == 0 { keepAlive = false }
         responseState = .streaming
         self.status = status
-        try await connection.write(.http(.head(HTTPResponseHead(version: head.version, status: status, headers: headers(contentType: contentType)))))
+        var h = headers(contentType: contentType)
+        for (name, value) in extraHeaders { h.add(name: name, value: value) }
+        try await connection.write(.http(.head(HTTPResponseHead(version: head.version, status: status, headers: h))))
         return ResponseStream(outbound: connection.outbound)
     }
 

@@ -41,6 +41,8 @@ struct CommandSpec {
         "builder prune": .init(use: "prune", short: "Remove build cache"),
         "attach": .init(use: "attach [OPTIONS] CONTAINER", short: "Attach local standard input, output, and error streams to a running container"),
         "tag": .init(use: "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
+        "cp": .init(use: "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\thoist cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH", short: "Copy files/folders between a container and the local filesystem"),
+        "export": .init(use: "export [OPTIONS] CONTAINER", short: "Export a container's filesystem as a tar archive"),
         "pull": .init(use: "pull [OPTIONS] NAME[:TAG|@DIGEST]", short: "Download an image from a registry"),
         "image pull": .init(use: "pull [OPTIONS] NAME[:TAG|@DIGEST]", short: "Download an image from a registry"),
         "push": .init(use: "push [OPTIONS] NAME[:TAG]", short: "Upload an image to a registry"),
@@ -73,13 +75,14 @@ public struct CommandPath: Sendable, Equatable {
                       "start": "start", "stop": "stop", "kill": "kill", "rm": "rm", "remove": "rm", "logs": "logs",
                       "inspect": "container inspect", "wait": "wait", "restart": "restart",
                       "pause": "pause", "unpause": "unpause", "rename": "rename", "top": "top", "stats": "stats",
-                      "diff": "diff", "port": "port", "exec": "exec", "commit": "commit", "attach": "attach"],
+                      "diff": "diff", "port": "port", "exec": "exec", "commit": "commit", "attach": "attach",
+                      "cp": "cp", "export": "export"],
         "image": ["ls": "image ls", "list": "image ls", "inspect": "image inspect", "rm": "image rm", "remove": "image rm",
                   "build": "build", "import": "import", "history": "history", "tag": "tag", "pull": "image pull", "push": "image push"],
     ]
     static let topLevel: Set<String> = ["run", "create", "start", "ps", "logs", "stop", "kill", "rm", "wait", "inspect", "restart",
                                         "images", "rmi", "import", "version", "info",
-                                        "pause", "unpause", "rename", "top", "stats", "diff", "port", "events",
+                                        "pause", "unpause", "rename", "top", "stats", "diff", "port", "events", "cp", "export",
                                         "build", "exec", "commit", "history", "tag", "attach", "pull", "push", "login", "logout"]
 
     /// Finds the command from the leading words of `args`; nil for an unknown command.

@@ -17,6 +17,7 @@ public enum HoistMain {
         "stats": StatsCommand.self, "diff": DiffCommand.self, "port": PortCommand.self, "events": EventsCommand.self,
         "exec": ExecCommand.self, "commit": CommitCommand.self, "history": HistoryCommand.self,
         "tag": TagCommand.self, "attach": AttachCommand.self,
+        "cp": CpCommand.self, "export": ExportCommand.self,
         "build": BuildCommand.self, "builder prune": BuilderPruneCommand.self,
         "pull": PullCommand.self, "image pull": PullCommand.self, "push": PushCommand.self, "image push": PushCommand.self,
         "login": LoginCommand.self, "logout": LogoutCommand.self,
@@ -139,10 +140,12 @@ enum RootHelp {
       attach      Attach local standard input, output, and error streams to a running container
       build       Build an image from a Dockerfile
       commit      Create a new image from a container's changes
+      cp          Copy files/folders between a container and the local filesystem
       create      Create a new container
       diff        Inspect changes to files or directories on a container's filesystem
       events      Get real time events from the server
       exec        Execute a command in a running container
+      export      Export a container's filesystem as a tar archive
       history     Show the history of an image
       images      List images
       import      Import the contents from a tarball to create a filesystem image
@@ -220,9 +223,11 @@ enum RootHelp {
 
         Commands:
           commit      Create a new image from a container's changes
+          cp          Copy files/folders between a container and the local filesystem
           create      Create a new container
           diff        Inspect changes to files or directories on a container's filesystem
           exec        Execute a command in a running container
+          export      Export a container's filesystem as a tar archive
           inspect     Display detailed information on one or more containers
           kill        Kill one or more running containers
           logs        Fetch the logs of a container
