@@ -71,7 +71,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "HoistCLI", dependencies: [
-            "HoistClient", "HoistAPIModels", "HoistOCI", "HoistDockerfile", "HoistArchive",
+            "HoistClient", "HoistAPIModels", "HoistOCI", "HoistDockerfile", "HoistArchive", "HoistDistribution",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Registry client (Client/) and OCI distribution server (Server/).

@@ -41,6 +41,7 @@ struct CommandSpec {
         "builder prune": .init(use: "prune", short: "Remove build cache"),
         "attach": .init(use: "attach [OPTIONS] CONTAINER", short: "Attach local standard input, output, and error streams to a running container"),
         "tag": .init(use: "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
+        "registry serve": .init(use: "serve [OPTIONS]", short: "Run an OCI image registry"),
         "cp": .init(use: "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\thoist cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH", short: "Copy files/folders between a container and the local filesystem"),
         "export": .init(use: "export [OPTIONS] CONTAINER", short: "Export a container's filesystem as a tar archive"),
         "pull": .init(use: "pull [OPTIONS] NAME[:TAG|@DIGEST]", short: "Download an image from a registry"),
@@ -70,6 +71,7 @@ public struct CommandPath: Sendable, Equatable {
     }
 
     static let groups: [String: [String: String]] = [
+        "registry": ["serve": "registry serve"],
         "builder": ["build": "build", "prune": "builder prune"],
         "container": ["ls": "container ls", "ps": "container ls", "list": "container ls", "run": "run", "create": "create",
                       "start": "start", "stop": "stop", "kill": "kill", "rm": "rm", "remove": "rm", "logs": "logs",

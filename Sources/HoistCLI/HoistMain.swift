@@ -17,6 +17,7 @@ public enum HoistMain {
         "stats": StatsCommand.self, "diff": DiffCommand.self, "port": PortCommand.self, "events": EventsCommand.self,
         "exec": ExecCommand.self, "commit": CommitCommand.self, "history": HistoryCommand.self,
         "tag": TagCommand.self, "attach": AttachCommand.self,
+        "registry serve": RegistryServeCommand.self,
         "cp": CpCommand.self, "export": ExportCommand.self,
         "build": BuildCommand.self, "builder prune": BuilderPruneCommand.self,
         "pull": PullCommand.self, "image pull": PullCommand.self, "push": PushCommand.self, "image push": PushCommand.self,
@@ -135,6 +136,7 @@ enum RootHelp {
       builder     Manage builds
       container   Manage containers
       image       Manage images
+      registry    Run an OCI image registry
 
     Commands:
       attach      Attach local standard input, output, and error streams to a running container
@@ -179,6 +181,20 @@ enum RootHelp {
     """
 
     static func group(_ name: String) -> String {
+        if name == "registry" {
+            return """
+
+            Usage:  hoist registry COMMAND
+
+            Run an OCI image registry
+
+            Commands:
+              serve       Run an OCI image registry
+
+            Run 'hoist registry COMMAND --help' for more information on a command.
+
+            """
+        }
         if name == "builder" {
             return """
 
