@@ -165,6 +165,39 @@ def test_skopeo_push_inspect_and_copy_back(oci_layout, registry, tmp_path):
     assert status == 200 and body == b"" and int(headers["content-length"]) == len(oci_layout["manifest"])
 
 
+def test_docker_schema2_manifest_and_manifest_list_kept_as_pushed(oci_layout, registry, tmp_path):
+    p = skopeo("copy", "--format", "v2s2", "--dest-tls-verify=false", f"oci:{oci_layout['dir']}:1.0",
+               f"docker://{registry.addr}/docker/busybox:v2")
+    assert p.returncode == 0, describe(p)
+    v2 = "application/vnd.docker.distribution.manifest.v2+json"
+    status, headers, manifest = registry.request("GET", "/v2/docker/busybox/manifests/v2")
+    assert status == 200 and headers["content-type"] == v2 and json.loads(manifest)["mediaType"] == v2
+    digest = headers["docker-content-digest"]
+    assert digest == sha256(manifest)
+    p = skopeo("inspect", "--tls-verify=false", f"docker://{registry.addr}/docker/busybox:v2")
+    assert p.returncode == 0 and json.loads(p.stdout)["Digest"] == digest, describe(p)
+
+    list_type = "application/vnd.docker.distribution.manifest.list.v2+json"
+    manifest_list = json.dumps({"schemaVersion": 2, "mediaType": list_type, "manifests": [
+        {"mediaType": v2, "digest": digest, "size": len(manifest),
+         "platform": {"architecture": "amd64", "os": "linux"}}]}).encode()
+    status, headers, _ = registry.request("PUT", "/v2/docker/busybox/manifests/multi", manifest_list,
+                                          {"Content-Type": list_type})
+    assert status == 201 and headers["docker-content-digest"] == sha256(manifest_list)
+    status, headers, body = registry.request("GET", "/v2/docker/busybox/manifests/multi",
+                                             headers={"Accept": list_type})
+    assert status == 200 and body == manifest_list and headers["content-type"] == list_type
+    # skopeo resolves the list to the linux/amd64 image.
+    out = tmp_path / "fromlist"
+    p = skopeo("copy", "--src-tls-verify=false", f"docker://{registry.addr}/docker/busybox:multi", f"dir:{out}")
+    assert p.returncode == 0, describe(p)
+    assert sha256((out / "manifest.json").read_bytes()) == digest
+    # A list naming a manifest the repository lacks is refused.
+    missing = manifest_list.replace(digest.encode(), sha256(b"absent").encode())
+    status, _, body = registry.request("PUT", "/v2/docker/busybox/manifests/broken", missing, {"Content-Type": list_type})
+    assert status == 400 and json.loads(body)["errors"][0]["code"] == "MANIFEST_BLOB_UNKNOWN"
+
+
 def test_tags_list_and_catalog_paginate(oci_layout, registry):
     for ref in ("a/app:v1", "a/app:v2", "a/app:v3", "b:latest"):
         p = push(oci_layout, registry, ref)
