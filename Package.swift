@@ -51,8 +51,10 @@ let package = Package(
         .target(name: "HoistRuntime", dependencies: ["HoistOCI", "HoistSys", "HoistLogs"]),
         // Runs a parsed Dockerfile: context, COPY/ADD, cache keys; RUN goes through the Engine.
         .target(name: "HoistBuild", dependencies: ["HoistCore", "HoistOCI", "HoistDockerfile", "HoistStore", "HoistArchive", "HoistSys"]),
+        // Bridge networks, IPAM, published ports (kernel NAT), embedded DNS.
+        .target(name: "HoistNetwork", dependencies: ["HoistCore", "HoistSys"]),
         .target(name: "HoistEngine", dependencies: [
-            "HoistCore", "HoistOCI", "HoistAPIModels", "HoistStore", "HoistRuntime", "HoistLogs", "HoistArchive", "HoistSys",
+            "HoistCore", "HoistOCI", "HoistAPIModels", "HoistStore", "HoistRuntime", "HoistLogs", "HoistArchive", "HoistSys", "HoistNetwork",
             "HoistBuild", "HoistDockerfile",
             "HoistDistribution",
             .product(name: "Logging", package: "swift-log"),
@@ -109,6 +111,7 @@ let package = Package(
         ]),
         .testTarget(name: "HoistDistributionTests", dependencies: ["HoistDistribution", "HoistOCI", "HoistCore"]),
         .testTarget(name: "HoistBuildTests", dependencies: ["HoistBuild", "HoistDockerfile", "HoistCore", "HoistArchive", "HoistOCI"]),
+        .testTarget(name: "HoistNetworkTests", dependencies: ["HoistNetwork"]),
         .testTarget(name: "HoistCLITests", dependencies: ["HoistCLI", "HoistClient", "HoistAPIModels"]),
     ]
 )

@@ -58,25 +58,36 @@ public struct HostConfig: Codable, Sendable, Equatable {
     public var CpuPeriod: Int64?
     public var CpuQuota: Int64?
     public var PidsLimit: Int64?
+    public var PortBindings: [String: [PortBinding]]?
+    public var PublishAllPorts: Bool?
+    public var Dns: [String]?
+    public var DnsOptions: [String]?
+    public var DnsSearch: [String]?
+    public var ExtraHosts: [String]?
     public init() {}
 }
 
 public struct ContainerCreateRequest: Codable, Sendable {
     public var config: ContainerConfig
     public var hostConfig: HostConfig
-    public init(config: ContainerConfig, hostConfig: HostConfig) { self.config = config; self.hostConfig = hostConfig }
+    public var networkingConfig: NetworkingConfig?
+    public init(config: ContainerConfig, hostConfig: HostConfig, networkingConfig: NetworkingConfig? = nil) {
+        self.config = config; self.hostConfig = hostConfig; self.networkingConfig = networkingConfig
+    }
 
     // The create body is the Config fields with HostConfig (and NetworkingConfig) beside them.
-    enum Keys: String, CodingKey { case HostConfig }
+    enum Keys: String, CodingKey { case HostConfig, NetworkingConfig }
     public init(from decoder: any Decoder) throws {
         config = try ContainerConfig(from: decoder)
         let c = try decoder.container(keyedBy: Keys.self)
         hostConfig = try c.decodeIfPresent(HoistAPIModels.HostConfig.self, forKey: .HostConfig) ?? HoistAPIModels.HostConfig()
+        networkingConfig = try c.decodeIfPresent(HoistAPIModels.NetworkingConfig.self, forKey: .NetworkingConfig)
     }
     public func encode(to encoder: any Encoder) throws {
         try config.encode(to: encoder)
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(hostConfig, forKey: .HostConfig)
+        try c.encodeIfPresent(networkingConfig, forKey: .NetworkingConfig)
     }
 }
 
@@ -119,10 +130,19 @@ public struct NetworkSettingsSummary: Codable, Sendable, Equatable {
 }
 
 public struct EndpointSettings: Codable, Sendable, Equatable {
+    public var IPAMConfig: EndpointIPAMConfig?
+    public var Links: [String]?
+    public var Aliases: [String]?
     public var NetworkID: String
-    public var IPAddress: String
+    public var EndpointID: String = ""
     public var Gateway: String
+    public var IPAddress: String
+    public var IPPrefixLen: Int = 0
+    public var IPv6Gateway: String = ""
+    public var GlobalIPv6Address: String = ""
+    public var GlobalIPv6PrefixLen: Int = 0
     public var MacAddress: String
+    public var DNSNames: [String]?
     public init(NetworkID: String = "", IPAddress: String = "", Gateway: String = "", MacAddress: String = "") {
         self.NetworkID = NetworkID; self.IPAddress = IPAddress; self.Gateway = Gateway; self.MacAddress = MacAddress
     }
@@ -134,6 +154,7 @@ public struct NetworkSettings: Codable, Sendable, Equatable {
     public var Ports: [String: [PortBinding]?]
     public var SandboxKey: String
     public var IPAddress: String
+    public var IPPrefixLen: Int = 0
     public var Gateway: String
     public var MacAddress: String
     public var Networks: [String: EndpointSettings]
@@ -191,7 +212,7 @@ public struct ContainerSummary: Codable, Sendable {
     public var ImageID: String
     public var Command: String
     public var Created: Int64
-    public var Ports: [EmptyObject]
+    public var Ports: [PortSummary]
     public var SizeRw: Int64?
     public var SizeRootFs: Int64?
     public var Labels: [String: String]

@@ -41,6 +41,13 @@ struct CommandSpec {
         "builder prune": .init(use: "prune", short: "Remove build cache"),
         "attach": .init(use: "attach [OPTIONS] CONTAINER", short: "Attach local standard input, output, and error streams to a running container"),
         "tag": .init(use: "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
+        "network create": .init(use: "create [OPTIONS] NETWORK", short: "Create a network"),
+        "network ls": .init(use: "ls [OPTIONS]", short: "List networks"),
+        "network inspect": .init(use: "inspect [OPTIONS] NETWORK [NETWORK...]", short: "Display detailed information on one or more networks"),
+        "network rm": .init(use: "rm NETWORK [NETWORK...]", short: "Remove one or more networks"),
+        "network prune": .init(use: "prune [OPTIONS]", short: "Remove all unused networks"),
+        "network connect": .init(use: "connect [OPTIONS] NETWORK CONTAINER", short: "Connect a container to a network"),
+        "network disconnect": .init(use: "disconnect [OPTIONS] NETWORK CONTAINER", short: "Disconnect a container from a network"),
         "registry serve": .init(use: "serve [OPTIONS]", short: "Run an OCI image registry"),
         "cp": .init(use: "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\thoist cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH", short: "Copy files/folders between a container and the local filesystem"),
         "export": .init(use: "export [OPTIONS] CONTAINER", short: "Export a container's filesystem as a tar archive"),
@@ -71,6 +78,9 @@ public struct CommandPath: Sendable, Equatable {
     }
 
     static let groups: [String: [String: String]] = [
+        "network": ["create": "network create", "ls": "network ls", "list": "network ls", "inspect": "network inspect",
+                    "rm": "network rm", "remove": "network rm", "prune": "network prune",
+                    "connect": "network connect", "disconnect": "network disconnect"],
         "registry": ["serve": "registry serve"],
         "builder": ["build": "build", "prune": "builder prune"],
         "container": ["ls": "container ls", "ps": "container ls", "list": "container ls", "run": "run", "create": "create",

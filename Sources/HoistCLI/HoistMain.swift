@@ -17,6 +17,9 @@ public enum HoistMain {
         "stats": StatsCommand.self, "diff": DiffCommand.self, "port": PortCommand.self, "events": EventsCommand.self,
         "exec": ExecCommand.self, "commit": CommitCommand.self, "history": HistoryCommand.self,
         "tag": TagCommand.self, "attach": AttachCommand.self,
+        "network create": NetworkCreateCommand.self, "network ls": NetworkLsCommand.self, "network inspect": NetworkInspectCommand.self,
+        "network rm": NetworkRmCommand.self, "network prune": NetworkPruneCommand.self,
+        "network connect": NetworkConnectCommand.self, "network disconnect": NetworkDisconnectCommand.self,
         "registry serve": RegistryServeCommand.self,
         "cp": CpCommand.self, "export": ExportCommand.self,
         "build": BuildCommand.self, "builder prune": BuilderPruneCommand.self,
@@ -136,6 +139,7 @@ enum RootHelp {
       builder     Manage builds
       container   Manage containers
       image       Manage images
+      network     Manage networks
       registry    Run an OCI image registry
 
     Commands:
@@ -210,6 +214,7 @@ enum RootHelp {
 
             """
         }
+        if name == "network" { return NetworkHelp.text }
         if name == "image" {
             return """
 

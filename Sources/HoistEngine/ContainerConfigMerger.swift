@@ -54,7 +54,7 @@ enum ContainerConfigMerger {
         } else if driver != "json-file" && driver != "local" {
             throw HoistError.invalid("failed to create logger: logger: no log driver named '\(driver)' is registered")
         }
-        if h.NetworkMode == nil || h.NetworkMode == "" || h.NetworkMode == "default" { h.NetworkMode = "none" }
+        if h.NetworkMode == nil || h.NetworkMode == "" || h.NetworkMode == "default" { h.NetworkMode = "bridge" }
         if h.RestartPolicy == nil { h.RestartPolicy = RestartPolicy(Name: "no", MaximumRetryCount: 0) }
         return h
     }

@@ -1,5 +1,6 @@
 import HoistCore
 import HoistAPIModels
+import HoistNetwork
 
 /// What the Engine persists per container (as JSON in the metadata store).
 struct ContainerRecord: Codable, Sendable {
@@ -25,6 +26,10 @@ struct ContainerRecord: Codable, Sendable {
     var restartCount: Int = 0
     /// Set once the container has been started at least once (so `ps` wording and waits are right).
     var hasBeenStarted: Bool = false
+    /// Networks joined at start (name → endpoint config); nil for none/host/container: modes.
+    var endpoints: [String: EndpointConfig]?
+    /// Namespace, addresses and published ports while running (nil when stopped).
+    var sandbox: SandboxState?
 
     var tty: Bool { config.Tty ?? false }
     var isRunning: Bool { status == .running || status == .paused || status == .restarting }

@@ -5,6 +5,7 @@ import HoistOCI
 import HoistRuntime
 import HoistStore
 import HoistSys
+import HoistNetwork
 import Logging
 
 /// The daemon's domain: images and containers. No HTTP here; HoistAPI adapts requests
@@ -15,6 +16,7 @@ public actor Engine {
     let images: ImageStore
     let containerStore: ContainerStore
     let runtime: RuntimeInfo
+    let network: NetworkManager
     let execs = ExecRegistry()
     let logger: Logger
 
@@ -41,6 +43,7 @@ public actor Engine {
         images = try ImageStore(dataRoot: paths.dataRoot, metadata: metadata)
         containerStore = ContainerStore(metadata: metadata)
         runtime = try RuntimeProbe.find(preferred: config.runtime)
+        network = try NetworkManager(.init(dataRoot: paths.dataRoot, execRoot: paths.execRoot, bridge: config.bridge, bip: config.bip))
         versionInfo = SystemVersion(kernelVersion: HostInfo.kernelVersion(), runtime: runtime.name)
         let decoder = JSONDecoder()
         for row in try containerStore.all() {

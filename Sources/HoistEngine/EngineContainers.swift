@@ -36,8 +36,14 @@ extension Engine {
 
         let id = Identifiers.random()
         if config.Hostname?.isEmpty ?? true { config.Hostname = String(id.prefix(12)) }
-        let rec = ContainerRecord(id: id, name: finalName, imageID: image.id, imageName: imageName, created: Timestamps.nowNanos(),
+        var rec = ContainerRecord(id: id, name: finalName, imageID: image.id, imageName: imageName, created: Timestamps.nowNanos(),
                                   config: config, hostConfig: hostConfig, path: path, args: args)
+        let endpoints = try validateNetworking(hostConfig, request.networkingConfig)
+        rec.endpoints = endpoints.isEmpty ? nil : endpoints
+        // Published ports are exposed ones too (the docker CLI sends both; other clients may not).
+        for k in (hostConfig.PortBindings ?? [:]).keys where rec.config.ExposedPorts?[k] == nil {
+            rec.config.ExposedPorts = (rec.config.ExposedPorts ?? [:]).merging([k: EmptyObject()]) { a, _ in a }
+        }
         let dir = paths.containerDir(id)
         do {
             try ContainerFiles.create(dir: dir, hostname: config.Hostname ?? String(id.prefix(12)))
@@ -68,7 +74,8 @@ extension Engine {
         do {
             try mountRootfs(id: id, image: image)
             let user = try UserResolver.resolve(rec.config.User, rootfs: rootfs)
-            let spec = processSpec(rec, user: user, dir: dir)
+            var spec = processSpec(rec, user: user, dir: dir)
+            spec.network = try setUpNetwork(id)
             try BundleWriter.write(id: id, spec: spec, rootfs: rootfs, bundleDir: dir)
             // The previous run's shim answers waits before it deletes the runtime state:
             // let it finish, so the runtime never sees the ID twice.
@@ -77,6 +84,7 @@ extension Engine {
             try FileSystem.mkdirAll(stateDir)
         } catch {
             unmountRootfs(id)
+            releaseNetwork(id)
             throw error
         }
 
@@ -126,6 +134,7 @@ extension Engine {
 
     private func startFailed(_ id: String, error: any Error) async {
         unmountRootfs(id)
+        releaseNetwork(id)
         for relay in pendingAttaches.removeValue(forKey: id) ?? [] { await relay.finish() }
         guard var rec = containers[id] else { return }
         let msg = (error as? HoistError)?.message ?? "\(error)"
@@ -160,6 +169,7 @@ extension Engine {
         save(rec)
         emit("die", rec, extra: ["exitCode": String(code)])
         unmountRootfs(id)
+        releaseNetwork(id)
         fireWaiters(id, kind: .exit, code: code)
         if rec.hostConfig.AutoRemove == true { await removeRecord(id, filesFirst: false) }
     }
@@ -228,6 +238,7 @@ extension Engine {
         rec.status = .removing
         containers[id] = rec
         unmountRootfs(id)
+        releaseNetwork(id)
         try? containerStore.delete(id: id)
         containers[id] = nil
         shims[id] = nil
@@ -298,7 +309,7 @@ extension Engine {
             LogPath: paths.logPath(rec.id), Name: "/" + rec.name, RestartCount: rec.restartCount, HostConfig: hc,
             GraphDriver: GraphDriverData(Name: "overlay2", Data: ["MergedDir": dir + "/rootfs", "UpperDir": dir + "/upper", "WorkDir": dir + "/work"]),
             Config: rec.config)
-        inspect.NetworkSettings.Networks = [:]
+        inspect.NetworkSettings = networkSettings(rec)
         return inspect
     }
 
@@ -313,7 +324,9 @@ extension Engine {
             var s = ContainerSummary(Id: r.id, Names: ["/" + r.name], Image: r.imageName, ImageID: r.imageID, Command: cmd,
                                      Created: r.created / 1_000_000_000, Labels: r.config.Labels ?? [:], State: r.status.rawValue,
                                      Status: r.statusText(now: now))
-            s.HostConfig.NetworkMode = r.hostConfig.NetworkMode ?? "none"
+            s.HostConfig.NetworkMode = r.hostConfig.NetworkMode ?? "bridge"
+            s.Ports = portSummaries(r)
+            s.NetworkSettings.Networks = summaryNetworks(r)
             return s
         }
     }

@@ -30,5 +30,6 @@ extension Engine {
             let code = ExitRecord.read(stateDir: stateDir)?.code ?? 255
             await containerExited(rec.id, code: Int(code))
         }
+        recoverNetworks()
     }
 }

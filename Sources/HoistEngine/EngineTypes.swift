@@ -9,6 +9,9 @@ public struct EngineConfig: Sendable {
     /// Path of the hoist-shim binary.
     public var shimPath: String
     public var debug: Bool
+    /// `-b/--bridge`: the default bridge network's device; `--bip`: its gateway/subnet.
+    public var bridge: String = "hoist0"
+    public var bip: String?
     /// Registries spoken to over plain HTTP (`--insecure-registry`), besides loopback ones.
     public var insecureRegistries: [String] = []
     public init(dataRoot: String, runtime: String?, shimPath: String, debug: Bool) {

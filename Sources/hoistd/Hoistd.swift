@@ -28,6 +28,12 @@ struct Hoistd: AsyncParsableCommand {
     @Option(name: .customLong("insecure-registry"), help: "Enable insecure registry communication")
     var insecureRegistries: [String] = []
 
+    @Option(name: [.customShort("b"), .customLong("bridge")], help: "Attach containers to a network bridge")
+    var bridge: String = "hoist0"
+
+    @Option(name: .customLong("bip"), help: "Specify network bridge IP")
+    var bip: String?
+
     @Option(name: .long, help: "Path of the hoist-shim binary")
     var shim: String?
 
@@ -57,6 +63,8 @@ struct Hoistd: AsyncParsableCommand {
         do {
             var engineConfig = EngineConfig(dataRoot: dataRoot, runtime: runtime, shimPath: shim ?? Self.defaultShimPath(), debug: debug)
             engineConfig.insecureRegistries = insecureRegistries
+            engineConfig.bridge = bridge
+            engineConfig.bip = bip
             engine = try await Engine(config: engineConfig)
         } catch let e as HoistError {
             throw ValidationError("cannot start the engine: \(e.message)")

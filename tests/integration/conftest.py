@@ -230,6 +230,9 @@ class Daemon:
         self.host = f"unix://{self.sock}"
         self.proc: subprocess.Popen | None = None
         self.needed_sigkill = False
+        # Each daemon gets its own default bridge and subnet, so daemons started side by
+        # side (other sessions, xdist workers) never share a bridge or iptables chains.
+        self.bridge, self.bip = _unique_bridge()
         self._logf = None
         env = {k: v for k, v in os.environ.items()
                if k not in ("DOCKER_HOST", "HOIST_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY",
@@ -246,7 +249,8 @@ class Daemon:
         self.root.mkdir(exist_ok=True)
         self._logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
-            [str(HOISTD), "--data-root", str(self.root), "-H", self.host, "--pidfile", str(self.pidfile)],
+            [str(HOISTD), "--data-root", str(self.root), "-H", self.host, "--pidfile", str(self.pidfile),
+             "--bridge", self.bridge, "--bip", self.bip],
             env=self.base_env, stdin=subprocess.DEVNULL, stdout=self._logf, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -328,6 +332,7 @@ class Daemon:
                 run_cmd([HOIST, "rm", "-f", *ids], env=self.env, timeout=60)
         self.stop(grace=5)
         self._kill_leftovers()
+        _remove_networks(self.root)
         for mp in _mounts_under(str(self.tmp)):
             if subprocess.run(["umount", mp], stderr=subprocess.DEVNULL, timeout=30).returncode != 0:
                 subprocess.run(["umount", "-l", mp], stderr=subprocess.DEVNULL, timeout=30)
@@ -387,6 +392,51 @@ class Daemon:
                     d.rmdir()
                 except OSError:
                     pass
+
+
+def _unique_bridge() -> tuple[str, str]:
+    """A bridge name and a 10.x.y.1/24 that no route of the host uses yet."""
+    import random
+    used = set()
+    try:
+        with open("/proc/net/route") as f:
+            for line in list(f)[1:]:
+                dest = int(line.split()[1], 16)
+                used.add((dest & 0xff, (dest >> 8) & 0xff, (dest >> 16) & 0xff))
+    except OSError:
+        pass
+    while True:
+        a, b = random.randint(200, 250), random.randint(0, 255)
+        if (10, a, b) not in used:
+            return f"hb{uuid.uuid4().hex[:8]}", f"10.{a}.{b}.1/24"
+
+
+def _remove_networks(root: Path):
+    """The bridges and per-bridge iptables chains of a daemon's networks (hoistd leaves
+    them on stop, as dockerd does)."""
+    ndir = root / "network" / "networks"
+    if not ndir.is_dir():
+        return
+    for f in ndir.glob("*.json"):
+        try:
+            bridge = json.loads(f.read_text()).get("bridge", "")
+        except (OSError, ValueError):
+            continue
+        if not bridge:
+            continue
+        jumps = [("nat", "PREROUTING", ["-m", "addrtype", "--dst-type", "LOCAL", "-j", f"HOIST-{bridge}"]),
+                 ("nat", "OUTPUT", ["-m", "addrtype", "--dst-type", "LOCAL", "-j", f"HOIST-{bridge}"]),
+                 ("nat", "POSTROUTING", ["-j", f"HOIST-POST-{bridge}"]),
+                 ("filter", "FORWARD", ["-j", f"HOIST-FWD-{bridge}"])]
+        for table, chain, rule in jumps:
+            for _ in range(5):
+                if subprocess.run(["iptables", "-w", "-t", table, "-D", chain, *rule],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0:
+                    break
+        for table, chain in (("nat", f"HOIST-{bridge}"), ("nat", f"HOIST-POST-{bridge}"), ("filter", f"HOIST-FWD-{bridge}")):
+            subprocess.run(["iptables", "-w", "-t", table, "-F", chain], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(["iptables", "-w", "-t", table, "-X", chain], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["ip", "link", "del", bridge], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _require_binaries():

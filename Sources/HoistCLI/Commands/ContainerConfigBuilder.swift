@@ -180,8 +180,9 @@ struct ContainerConfigBuilder {
         if !o.capDrop.isEmpty { host.CapDrop = o.capDrop }
         host.Runtime = o.runtime
         host.NetworkMode = o.network ?? "default"
+        try applyNetworkOptions(o, path: path, config: &config, host: &host)
 
-        return Result(request: ContainerCreateRequest(config: config, hostConfig: host), name: o.name, image: image,
+        return Result(request: ContainerCreateRequest(config: config, hostConfig: host, networkingConfig: networkingConfig(o)), name: o.name, image: image,
                       attachStdin: attachStdin, attachStdout: attachStdout, attachStderr: attachStderr)
     }
 }

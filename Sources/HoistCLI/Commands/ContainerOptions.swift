@@ -87,6 +87,33 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: [.customLong("network"), .customLong("net")], help: "Connect a container to a network")
     var network: String?
 
+    @Option(name: [.customShort("p"), .customLong("publish")], help: "Publish a container's port(s) to the host")
+    var publish: [String] = []
+
+    @Flag(name: [.customShort("P"), .customLong("publish-all")], help: "Publish all exposed ports to random ports")
+    var publishAll = false
+
+    @Option(name: .customLong("expose"), help: "Expose a port or a range of ports")
+    var expose: [String] = []
+
+    @Option(name: [.customLong("network-alias"), .customLong("net-alias")], help: "Add network-scoped alias for the container")
+    var networkAliases: [String] = []
+
+    @Option(name: .customLong("ip"), help: "IPv4 address (e.g., 172.30.100.104)")
+    var ip: String?
+
+    @Option(name: .customLong("dns"), help: "Set custom DNS servers")
+    var dns: [String] = []
+
+    @Option(name: .customLong("dns-search"), help: "Set custom DNS search domains")
+    var dnsSearch: [String] = []
+
+    @Option(name: [.customLong("dns-option"), .customLong("dns-opt")], help: "Set DNS options")
+    var dnsOptions: [String] = []
+
+    @Option(name: .customLong("add-host"), help: "Add a custom host-to-IP mapping (host:ip)")
+    var addHosts: [String] = []
+
     @Option(name: [.customShort("v"), .customLong("volume")], help: "Bind mount a volume")
     var volumes: [String] = []
 

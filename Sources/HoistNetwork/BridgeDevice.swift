@@ -1,0 +1,30 @@
+import Foundation
+import HoistCore
+
+/// The Linux bridge of a network, with its gateway address, and the kernel switches a
+/// bridge network needs (as dockerd sets them).
+enum BridgeDevice {
+    static func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: "/sys/class/net/\(name)") }
+
+    static func ensure(name: String, gateway: IPv4Address, prefix: Int) throws {
+        var batch = ""
+        if !exists(name) { batch += "link add \(name) type bridge\n" }
+        batch += "addr replace \(gateway)/\(prefix) dev \(name)\n"
+        batch += "link set \(name) up\n"
+        try HostCommand.check(HostCommand.ip, ["-batch", "-"], input: batch, what: "bridge \(name)")
+        // Forwarding for outbound traffic; route_localnet so 127.0.0.1:PORT can be DNATed
+        // to a container (the masquerade rule then rewrites the loopback source).
+        writeSysctl("/proc/sys/net/ipv4/ip_forward", "1")
+        writeSysctl("/proc/sys/net/ipv4/conf/\(name)/route_localnet", "1")
+    }
+
+    static func remove(_ name: String) {
+        guard exists(name) else { return }
+        _ = try? HostCommand.run(HostCommand.ip, ["link", "del", name])
+    }
+
+    static func writeSysctl(_ path: String, _ value: String) {
+        if let cur = try? String(contentsOfFile: path, encoding: .utf8), cur.trimmingCharacters(in: .whitespacesAndNewlines) == value { return }
+        try? value.write(toFile: path, atomically: false, encoding: .utf8)
+    }
+}

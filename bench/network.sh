@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# What bridge networking costs, on a private hoistd (own bridge and subnet):
+#   1. `hoist run --rm busybox true` with the default bridge vs `--network none` (hyperfine)
+#   2. per-container network setup as hoistd measures it (debug log)
+#   3. TCP throughput host -> container: through a published port (kernel DNAT, 127.0.0.1)
+#      vs straight to the container's address (1 GiB each, python sender, busybox nc sink)
+# Env: RUNS (default 20), HOIST_BIN_DIR (default .build/release), MB (default 1024).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+BIN=${HOIST_BIN_DIR:-$REPO/.build/release}
+RUNS=${RUNS:-20}
+MB=${MB:-1024}
+for tool in hyperfine python3 curl ip iptables; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
+done
+TMP=$(mktemp -d /tmp/hoist-netbench.XXXXXX)
+SOCK=$TMP/hoist.sock
+ROOT=$TMP/root
+BRIDGE=hbn$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
+BIP=10.$((200 + RANDOM % 50)).$((RANDOM % 256)).1/24
+H="$BIN/hoist -H unix://$SOCK"
+HOISTD_PID=
+
+cleanup() {
+    set +e
+    if [ -n "$HOISTD_PID" ] && kill -0 "$HOISTD_PID" 2>/dev/null; then
+        ids=$($H ps -aq 2>/dev/null); [ -n "$ids" ] && $H rm -f $ids >/dev/null 2>&1
+        kill -TERM "$HOISTD_PID"; for _ in $(seq 50); do kill -0 "$HOISTD_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$HOISTD_PID" 2>/dev/null
+    fi
+    for t in "nat PREROUTING -m addrtype --dst-type LOCAL -j HOIST-$BRIDGE" "nat OUTPUT -m addrtype --dst-type LOCAL -j HOIST-$BRIDGE" \
+             "nat POSTROUTING -j HOIST-POST-$BRIDGE" "filter FORWARD -j HOIST-FWD-$BRIDGE"; do
+        set -- $t; table=$1; shift; iptables -w -t "$table" -D "$@" 2>/dev/null
+    done
+    for c in "nat HOIST-$BRIDGE" "nat HOIST-POST-$BRIDGE" "filter HOIST-FWD-$BRIDGE"; do
+        set -- $c; iptables -w -t "$1" -F "$2" 2>/dev/null; iptables -w -t "$1" -X "$2" 2>/dev/null
+    done
+    ip link del "$BRIDGE" 2>/dev/null
+    awk -v p="$TMP" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+        while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bash scripts/make-busybox-rootfs.sh "$TMP/busybox.tar" >/dev/null
+"$BIN/hoistd" -D --data-root "$ROOT" -H "unix://$SOCK" --bridge "$BRIDGE" --bip "$BIP" >"$TMP/hoistd.log" 2>&1 </dev/null &
+HOISTD_PID=$!
+disown "$HOISTD_PID"
+for _ in $(seq 100); do curl -sf --max-time 1 --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1 && break; sleep 0.1; done
+$H import "$TMP/busybox.tar" busybox:latest >/dev/null
+$H run --rm busybox true
+
+echo "== run latency: bridge vs --network none ($RUNS runs)"
+hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$TMP/lat.json" \
+    -n bridge "$H run --rm busybox true" -n none "$H run --rm --network none busybox true" >/dev/null
+python3 - "$TMP/lat.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+b, n = r["bridge"]["mean"] * 1000, r["none"]["mean"] * 1000
+print(f"bridge {b:.1f} ms (±{r['bridge']['stddev']*1000:.1f}), none {n:.1f} ms (±{r['none']['stddev']*1000:.1f}), bridge adds {b - n:.1f} ms")
+PY
+echo "== per-container network setup (hoistd's own measure, µs)"
+grep -o 'network setup of [0-9a-f]*: [0-9]* us' "$TMP/hoistd.log" | awk '{print $NF=="us" ? $(NF-1) : $NF}' |
+    sort -n | awk '{a[NR]=$1} END {if (NR) printf "n=%d median=%d us p90=%d us\n", NR, a[int(NR/2)+1], a[int(NR*0.9)+1]}'
+
+echo "== throughput host -> container, $MB MiB"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("",0)); print(s.getsockname()[1])')
+$H run -d --name sink -p "127.0.0.1:$PORT:5000" busybox sh -c 'while :; do nc -l -p 5000 >/dev/null; done' >/dev/null
+IP=$($H inspect -f '{{.NetworkSettings.IPAddress}}' sink)
+python3 - "$IP" "$PORT" "$MB" <<'PY'
+import socket, sys, time
+ip, port, mb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+buf = b"\0" * (1 << 20)
+def run(addr):
+    for _ in range(50):
+        try:
+            s = socket.create_connection(addr, timeout=5); break
+        except OSError:
+            time.sleep(0.1)
+    t = time.monotonic()
+    for _ in range(mb):
+        s.sendall(buf)
+    s.shutdown(socket.SHUT_WR); s.recv(1); s.close()
+    return mb / (time.monotonic() - t)
+direct = run((ip, 5000)); time.sleep(0.3)
+published = run(("127.0.0.1", port)); time.sleep(0.3)
+direct2 = run((ip, 5000)); time.sleep(0.3)
+published2 = run(("127.0.0.1", port))
+d, p = max(direct, direct2), max(published, published2)
+print(f"direct {ip}:5000 {d:.0f} MiB/s, published 127.0.0.1:{port} {p:.0f} MiB/s, ratio {p/d:.2f}")
+PY
