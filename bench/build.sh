@@ -3,8 +3,9 @@
 #   cold build           (--no-cache: every RUN a container, every COPY a layer)
 #   cached rebuild       (no change: every step from the cache, same image ID)
 #   one-file-change      (a COPYed file edited: that step and the ones after it re-run)
-# hyperfine when present, else a timed loop. docker and podman are compared when
-# installed; on machines without them their figures are reported as not available.
+# Each figure is the mean of RUNS wall-clock timings (a loop, not hyperfine: the changed-file
+# case needs an edit before every run). docker and podman have no engine on this machine:
+# the script says so instead of measuring them.
 #
 # Env: RUNS (default 10), HOIST_BIN_DIR (default .build/release).
 set -euo pipefail
