@@ -26,6 +26,8 @@ struct ContainerRecord: Codable, Sendable {
     var restartCount: Int = 0
     /// Set once the container has been started at least once (so `ps` wording and waits are right).
     var hasBeenStarted: Bool = false
+    /// A `stop` or `kill` by the user: restart policies leave the container down (nil = no).
+    var manuallyStopped: Bool?
     /// Networks joined at start (name → endpoint config); nil for none/host/container: modes.
     var endpoints: [String: EndpointConfig]?
     /// Namespace, addresses and published ports while running (nil when stopped).
@@ -38,8 +40,10 @@ struct ContainerRecord: Codable, Sendable {
     func statusText(now: Int64) -> String {
         switch status {
         case .created: return "Created"
-        case .running, .restarting:
+        case .running:
             return "Up " + HumanUnits.duration(seconds: Double(now - startedAt) / 1e9)
+        case .restarting:
+            return "Restarting (\(exitCode)) " + HumanUnits.duration(seconds: Double(now - finishedAt) / 1e9) + " ago"
         case .paused:
             return "Up " + HumanUnits.duration(seconds: Double(now - startedAt) / 1e9) + " (Paused)"
         case .removing: return "Removal In Progress"

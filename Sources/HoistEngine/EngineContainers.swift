@@ -62,7 +62,7 @@ extension Engine {
 
     public func startContainer(_ idOrName: String) async throws {
         let rec = try lookup(idOrName)
-        if rec.isRunning || starting.contains(rec.id) { throw HoistError(.notModified, "container already started") }
+        if (rec.isRunning && !isPendingRestart(rec)) || starting.contains(rec.id) { throw HoistError(.notModified, "container already started") }
         if rec.status == .removing || rec.status == .dead { throw HoistError.conflict("cannot start a container in state \(rec.status.rawValue)") }
         starting.insert(rec.id)
         defer { starting.remove(rec.id) }
@@ -121,6 +121,7 @@ extension Engine {
         now.exitCode = 0
         now.error = ""
         now.hasBeenStarted = true
+        noteStarted(&now)
         save(now)
         emit("start", now)
         monitor(id, shim)
@@ -166,11 +167,20 @@ extension Engine {
         rec.exitCode = code
         rec.pid = 0
         rec.finishedAt = exit?.finishedAt ?? Timestamps.nowNanos()
+        let restartIn = restartDelay(for: rec, code: code)
+        if restartIn != nil {
+            rec.status = .restarting
+            rec.restartCount += 1
+        }
         save(rec)
         emit("die", rec, extra: ["exitCode": String(code)])
         unmountRootfs(id)
         releaseNetwork(id)
         fireWaiters(id, kind: .exit, code: code)
+        if let restartIn {
+            scheduleRestart(id, after: restartIn)
+            return
+        }
         if rec.hostConfig.AutoRemove == true { await removeRecord(id, filesFirst: false) }
     }
 
@@ -178,6 +188,7 @@ extension Engine {
 
     public func stopContainer(_ idOrName: String, timeout: Int?, signal: String?) async throws {
         let rec = try lookup(idOrName)
+        if noteManualStop(rec.id) { emit("stop", rec); return }
         guard rec.isRunning, let shim = shims[rec.id] else { throw HoistError(.notModified, "container already stopped") }
         let sigName = signal ?? rec.config.StopSignal ?? "SIGTERM"
         guard let sig = Signals.parse(sigName) else { throw HoistError.invalid("Invalid signal: \(sigName)") }
@@ -198,6 +209,7 @@ extension Engine {
         let rec = try lookup(idOrName)
         let sigName = (signal?.isEmpty ?? true) ? "SIGKILL" : signal ?? "SIGKILL"
         guard let sig = Signals.parse(sigName) else { throw HoistError.invalid("Invalid signal: \(sigName)") }
+        if noteManualStop(rec.id) { return }
         guard rec.isRunning, let shim = shims[rec.id] else {
             throw HoistError.conflict("Cannot kill container: \(idOrName): Container \(rec.id) is not running")
         }
