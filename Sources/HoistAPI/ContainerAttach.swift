@@ -1,3 +1,4 @@
+import HoistAPIModels
 import HoistCore
 import HoistEngine
 
@@ -11,6 +12,11 @@ extension ContainerRouter {
         options.stderr = x.query.bool("stderr")
         options.logs = x.query.bool("logs")
         options.stream = x.query.bool("stream")
+        var detachKeys = DetachKeys.default
+        if let text = x.query.nonEmpty("detachKeys") {
+            guard let keys = DetachKeys.parse(text) else { throw HoistError.invalid("Invalid detach keys (\(text)) provided") }
+            detachKeys = keys
+        }
         let session = try await backend.attachContainer(x.parameter("name"), options: options)
         // An attach request has no body; read its end so that only raw bytes follow.
         do {
@@ -26,6 +32,7 @@ extension ContainerRouter {
             session.detach()
             throw error
         }
-        await HijackRelay.run(session, on: x.connection, multiplexed: !session.tty, stdin: options.stdin && takeInput)
+        await HijackRelay.run(session, on: x.connection, multiplexed: !session.tty, stdin: options.stdin && takeInput,
+                              detachKeys: detachKeys)
     }
 }

@@ -1,3 +1,4 @@
+import HoistAPIModels
 import HoistEngine
 import NIOCore
 import Synchronization
@@ -6,9 +7,11 @@ import Synchronization
 /// without a TTY), the client's bytes to stdin. The client's half-close (the docker CLI
 /// closes its write side at stdin EOF and keeps reading) closes stdin; the end of the
 /// output flushes and closes the connection; a client that goes away, or a server
-/// shutting down, detaches (the container keeps running).
+/// shutting down, detaches (the container keeps running), and so does the detach key
+/// sequence typed on stdin (moby closes the stream then; stdin stays open).
 enum HijackRelay {
-    static func run(_ session: AttachSession, on connection: Connection, multiplexed: Bool, stdin: Bool) async {
+    static func run(_ session: AttachSession, on connection: Connection, multiplexed: Bool, stdin: Bool,
+                    detachKeys: [UInt8] = DetachKeys.default) async {
         let outbound = connection.outbound
         let channel = connection.channel
         let outputEnded = Flag()
@@ -38,13 +41,25 @@ enum HijackRelay {
                 try? await channel.writeAndFlush(ServerOutbound.drain).get()
                 try? await channel.close()
             }
-            // Input: until the client half-closes, or the connection closes.
+            // Input: until the client half-closes, the connection closes, or the detach keys.
+            var keys = DetachKeyMatcher(keys: detachKeys)
+            var userDetached = false
             while let part = try? await connection.next() {
                 if stdin, case .raw(let bytes) = part, bytes.readableBytes > 0 {
-                    await session.writeStdin(Array(bytes.readableBytesView))
+                    let (pass, detachNow) = keys.feed(Array(bytes.readableBytesView))
+                    if !pass.isEmpty { await session.writeStdin(pass) }
+                    if detachNow {
+                        userDetached = true
+                        break
+                    }
                 }
             }
-            if stdin && !outputEnded.isSet {
+            if userDetached {
+                detach()
+                try? await channel.close()
+            } else if stdin && multiplexed && !outputEnded.isSet {
+                // As moby: a client's EOF closes the container's stdin only without a TTY;
+                // a terminal session (and a detach) leaves it open for the next attach.
                 await session.closeStdin()
             }
         }

@@ -416,8 +416,9 @@ final class Shim {
     func inputEnded(_ c: Client) {
         c.inputOpen = false
         if c.role == .request { c.close(); return }
-        if c.role == .attach && c.wantStdin && o.stdinOnce && !stdinOnceUsed {
-            // Docker's StdinOnce: the first attached stdin ending closes the container's.
+        if c.role == .attach && c.wantStdin && o.stdinOnce && !o.tty && !stdinOnceUsed {
+            // Docker's StdinOnce: the first attached stdin ending closes the container's; with a
+            // TTY it stays open (moby), so a detached terminal session can be attached again.
             stdinOnceUsed = true
             closeStdinWhenDrained = true
             writeStdin()

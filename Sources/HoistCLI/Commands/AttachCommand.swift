@@ -40,6 +40,6 @@ struct AttachCommand: AsyncParsableCommand {
         if sigProxy && !tty { signals.proxySignals(client: client, id: id) }
 
         try await AttachedRun.run(client: client, id: id, stdin: stdin, tty: tty, condition: "not-running",
-                                  detachKeys: detachKeys, signals: signals)
+                                  detachKeys: detachKeys, signals: signals, detachIsError: true)
     }
 }

@@ -80,12 +80,19 @@ struct ExecCommand: AsyncParsableCommand {
             format: tty ? .raw : .multiplexed, stdoutFD: 1, stderrFD: tty ? 1 : 2)
         if tty && Terminal.isTerminal(1) { await Self.monitorSize(client: client, execID: execID) }
         var saved: termios?
+        var detachSignal: DetachSignal?
         if attachStdin {
-            if tty && Terminal.isTerminal(0) { saved = Terminal.makeRaw(0) }
-            stream.pumpInput(fromFD: 0)
+            if tty && Terminal.isTerminal(0) {
+                saved = Terminal.makeRaw(0)
+                detachSignal = stream.pumpInput(fromFD: 0, detachKeys: detachKeys.flatMap { DetachKeys.parse($0) } ?? DetachKeys.default)
+            } else {
+                stream.pumpInput(fromFD: 0)
+            }
         }
         await stream.waitForEnd()
         if let s = saved { Terminal.restore(0, s) }
+        // As docker exec: the detach ends the command line with this error; the process runs on.
+        if detachSignal?.detached == true { throw CLIMessage("read escape sequence") }
         if let e = await stream.systemError() { Out.error(e) }
 
         let inspect = try await client.getJSON("/exec/\(execID)/json")

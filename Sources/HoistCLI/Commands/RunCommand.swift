@@ -90,6 +90,8 @@ struct RunCommand: AsyncParsableCommand {
             session.beginInput()
             let streamError = await session.finish()
             if let s = saved { Terminal.restore(0, s) }
+            // Detached with the keys: the container runs on, docker exits 0.
+            if session.userDetached { return }
             if let e = streamError { Out.error(e) }
         }
         let status = await WaitResult.status(of: wait)

@@ -1,4 +1,6 @@
+import HoistAPIModels
 import HoistClient
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,11 +12,16 @@ final class AttachSession: Sendable {
     let stream: HijackedStream
     let stdin: Bool
     let tty: Bool
+    /// The detach sequence, watched for on a terminal (an invalid `--detach-keys` falls back
+    /// to Ctrl-P Ctrl-Q, as the docker CLI does).
+    let detachKeys: [UInt8]
+    private let detachSignal = Mutex<DetachSignal?>(nil)
 
-    private init(stream: HijackedStream, stdin: Bool, tty: Bool) {
+    private init(stream: HijackedStream, stdin: Bool, tty: Bool, detachKeys: String?) {
         self.stream = stream
         self.stdin = stdin
         self.tty = tty
+        self.detachKeys = detachKeys.flatMap { DetachKeys.parse($0) } ?? DetachKeys.default
     }
 
     static func open(client: EngineClient, id: String, stdin: Bool, stdout: Bool, stderr: Bool, tty: Bool,
@@ -28,7 +35,7 @@ final class AttachSession: Sendable {
         // With a TTY, stderr shares the terminal with stdout (docker passes Out() for both).
         let s = try await client.attach(EngineRequest(.POST, "/containers/\(id)/attach", query: q),
                                         format: tty ? .raw : .multiplexed, stdoutFD: 1, stderrFD: tty ? 1 : 2)
-        return AttachSession(stream: s, stdin: stdin, tty: tty)
+        return AttachSession(stream: s, stdin: stdin, tty: tty, detachKeys: detachKeys)
     }
 
     /// Raw mode for `-it`, set before start as docker does (so the first output is not
@@ -40,8 +47,17 @@ final class AttachSession: Sendable {
 
     /// Starts copying stdin to the container (after start, so nothing is sent before it runs).
     func beginInput() {
-        if stdin { stream.pumpInput(fromFD: 0) }
+        guard stdin else { return }
+        if tty && Terminal.isTerminal(0) {
+            let signal = stream.pumpInput(fromFD: 0, detachKeys: detachKeys)
+            detachSignal.withLock { $0 = signal }
+        } else {
+            stream.pumpInput(fromFD: 0)
+        }
     }
+
+    /// The user typed the detach keys: the container keeps running.
+    var userDetached: Bool { detachSignal.withLock { $0?.detached ?? false } }
 
     /// Waits until the container's output ended; returns a daemon error sent on the stream, if any.
     func finish() async -> String? {
