@@ -58,6 +58,10 @@ public struct HostConfig: Codable, Sendable, Equatable {
     public var CpuPeriod: Int64?
     public var CpuQuota: Int64?
     public var PidsLimit: Int64?
+    public var Mounts: [Mount]?
+    /// `--tmpfs`: destination → options.
+    public var Tmpfs: [String: String]?
+    public var VolumesFrom: [String]?
     public var PortBindings: [String: [PortBinding]]?
     public var PublishAllPorts: Bool?
     public var Dns: [String]?
@@ -188,7 +192,7 @@ public struct ContainerInspect: Codable, Sendable {
     public var ExecIDs: [String]?
     public var HostConfig: HostConfig
     public var GraphDriver: GraphDriverData
-    public var Mounts: [EmptyObject]
+    public var Mounts: [MountPoint]
     public var Config: ContainerConfig
     public var NetworkSettings: NetworkSettings
     public init(Id: String, Created: String, Path: String, Args: [String], State: ContainerState, Image: String,

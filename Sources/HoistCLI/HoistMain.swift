@@ -17,6 +17,8 @@ public enum HoistMain {
         "stats": StatsCommand.self, "diff": DiffCommand.self, "port": PortCommand.self, "events": EventsCommand.self,
         "exec": ExecCommand.self, "commit": CommitCommand.self, "history": HistoryCommand.self,
         "tag": TagCommand.self, "attach": AttachCommand.self,
+        "volume create": VolumeCreateCommand.self, "volume ls": VolumeLsCommand.self, "volume inspect": VolumeInspectCommand.self,
+        "volume rm": VolumeRmCommand.self, "volume prune": VolumePruneCommand.self,
         "network create": NetworkCreateCommand.self, "network ls": NetworkLsCommand.self, "network inspect": NetworkInspectCommand.self,
         "network rm": NetworkRmCommand.self, "network prune": NetworkPruneCommand.self,
         "network connect": NetworkConnectCommand.self, "network disconnect": NetworkDisconnectCommand.self,
@@ -139,6 +141,7 @@ enum RootHelp {
       builder     Manage builds
       container   Manage containers
       image       Manage images
+      volume      Manage volumes
       network     Manage networks
       registry    Run an OCI image registry
 
@@ -185,6 +188,7 @@ enum RootHelp {
     """
 
     static func group(_ name: String) -> String {
+        if name == "volume" { return VolumeHelp.text }
         if name == "registry" {
             return """
 

@@ -40,6 +40,8 @@ extension Engine {
                                   config: config, hostConfig: hostConfig, path: path, args: args)
         let endpoints = try validateNetworking(hostConfig, request.networkingConfig)
         rec.endpoints = endpoints.isEmpty ? nil : endpoints
+        let (mounts, madeVolumes) = try resolveMounts(config: config, hostConfig: hostConfig)
+        rec.mounts = mounts
         // Published ports are exposed ones too (the docker CLI sends both; other clients may not).
         for k in (hostConfig.PortBindings ?? [:]).keys where rec.config.ExposedPorts?[k] == nil {
             rec.config.ExposedPorts = (rec.config.ExposedPorts ?? [:]).merging([k: EmptyObject()]) { a, _ in a }
@@ -51,6 +53,7 @@ extension Engine {
             try containerStore.insert(ContainerRow(id: id, name: finalName, imageID: image.id, data: Array(data)))
         } catch {
             try? FileSystem.removeTree(dir)
+            for name in madeVolumes { try? destroyVolume(name) }
             throw error
         }
         containers[id] = rec
@@ -75,6 +78,7 @@ extension Engine {
             try mountRootfs(id: id, image: image)
             let user = try UserResolver.resolve(rec.config.User, rootfs: rootfs)
             var spec = processSpec(rec, user: user, dir: dir)
+            spec.mounts = try await prepareMounts(rec, rootfs: rootfs)
             spec.network = try setUpNetwork(id)
             try BundleWriter.write(id: id, spec: spec, rootfs: rootfs, bundleDir: dir)
             // The previous run's shim answers waits before it deletes the runtime state:
@@ -240,12 +244,12 @@ extension Engine {
             }
         }
         if rec.status == .removing { throw HoistError.conflict("removal of container \(rec.id) is already in progress") }
-        await removeRecord(rec.id)
+        await removeRecord(rec.id, removeVolumes: volumes)
     }
 
     /// `filesFirst`: an explicit `rm` returns only once the files are gone; an auto-remove
     /// answers `run --rm`'s wait first and removes the files right after.
-    func removeRecord(_ id: String, filesFirst: Bool = true) async {
+    func removeRecord(_ id: String, filesFirst: Bool = true, removeVolumes: Bool = false) async {
         guard var rec = containers[id] else { return }
         rec.status = .removing
         containers[id] = rec
@@ -253,6 +257,8 @@ extension Engine {
         releaseNetwork(id)
         try? containerStore.delete(id: id)
         containers[id] = nil
+        // `rm -v` and `run --rm` take the anonymous volumes along (named ones stay).
+        if removeVolumes || rec.hostConfig.AutoRemove == true { removeAnonymousVolumes(of: rec) }
         shims[id] = nil
         await execs.removeAll(containerID: id)
         for relay in pendingAttaches.removeValue(forKey: id) ?? [] { await relay.finish() }
@@ -322,6 +328,7 @@ extension Engine {
             GraphDriver: GraphDriverData(Name: "overlay2", Data: ["MergedDir": dir + "/rootfs", "UpperDir": dir + "/upper", "WorkDir": dir + "/work"]),
             Config: rec.config)
         inspect.NetworkSettings = networkSettings(rec)
+        inspect.Mounts = inspectMounts(rec)
         return inspect
     }
 

@@ -104,6 +104,7 @@ public final class Metadata: Sendable {
                 """)
         }
         VolumeStore.registerMigrations(&m)
+        VolumeStore.registerMigrations(&m)
         return m
     }
 }

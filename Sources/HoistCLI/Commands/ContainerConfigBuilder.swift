@@ -136,10 +136,32 @@ struct ContainerConfigBuilder {
         var binds: [String] = []
         var volumes: [String: EmptyObject] = [:]
         for v in o.volumes {
-            if v.contains(":") { binds.append(v) } else { volumes[v] = EmptyObject() }
+            guard let colon = v.firstIndex(of: ":") else { volumes[v] = EmptyObject(); continue }
+            // As the docker CLI: `./x` and `.` are made absolute; other relative paths go to the
+            // daemon as they are (and are refused there as volume names).
+            let host = String(v[..<colon])
+            if host == "." || host.hasPrefix("./") {
+                binds.append(MountSpec.clean(MountFlag.cwd() + "/" + host) + String(v[colon...]))
+            } else {
+                binds.append(v)
+            }
         }
         if !binds.isEmpty { host.Binds = binds }
         if !volumes.isEmpty { config.Volumes = volumes }
+        var mounts: [Mount] = []
+        for m in o.mounts {
+            do { mounts.append(try MountFlag.parse(m, cwd: MountFlag.cwd())) } catch let e as MountFlag.Failure {
+                throw path.invalidFlagValue(m, flag: "--mount", e.reason)
+            }
+        }
+        if !mounts.isEmpty { host.Mounts = mounts }
+        var tmpfs: [String: String] = [:]
+        for t in o.tmpfs {
+            let parts = t.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            tmpfs[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        if !tmpfs.isEmpty { host.Tmpfs = tmpfs }
+        if !o.volumesFrom.isEmpty { host.VolumesFrom = o.volumesFrom }
 
         if let d = o.logDriver {
             var opts: [String: String] = [:]

@@ -117,6 +117,15 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: [.customShort("v"), .customLong("volume")], help: "Bind mount a volume")
     var volumes: [String] = []
 
+    @Option(name: .customLong("mount"), help: "Attach a filesystem mount to the container")
+    var mounts: [String] = []
+
+    @Option(name: .customLong("tmpfs"), help: "Mount a tmpfs directory")
+    var tmpfs: [String] = []
+
+    @Option(name: .customLong("volumes-from"), help: "Mount volumes from the specified container(s)")
+    var volumesFrom: [String] = []
+
     @Option(name: .customLong("log-driver"), help: "Logging driver for the container")
     var logDriver: String?
 
