@@ -13,6 +13,7 @@ extension Engine {
         guard let imageName = request.config.Image, !imageName.isEmpty else { throw HoistError.invalid("No image specified") }
         let image = try images.resolve(imageName)
         try ContainerConfigMerger.validate(request.hostConfig)
+        try LogRotation.validate(request.hostConfig.LogConfig)
         let hostConfig = try ContainerConfigMerger.normalise(request.hostConfig)
         var (config, path, args) = try ContainerConfigMerger.merge(request.config, image: image.config.config)
         config.Image = imageName
@@ -97,7 +98,8 @@ extension Engine {
             shim = try await ShimLauncher.launch(ShimLaunchOptions(
                 id: id, bundleDir: dir, stateDir: stateDir, logPath: paths.logPath(id), tty: rec.tty,
                 openStdin: rec.config.OpenStdin ?? false, stdinOnce: rec.config.StdinOnce ?? false,
-                runtime: runtime, shimPath: config.shimPath))
+                runtime: runtime, shimPath: config.shimPath,
+                logMaxSize: LogRotation.maxSize(rec.hostConfig), logMaxFiles: LogRotation.maxFiles(rec.hostConfig)))
         } catch {
             await startFailed(id, error: error)
             throw Engine.runtimeError(error)

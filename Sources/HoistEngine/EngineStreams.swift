@@ -30,7 +30,8 @@ extension Engine {
             // Never started: no output yet.
             return (rec.tty, AsyncThrowingStream { $0.finish() })
         }
-        let cursor = try LogCursor(reader: LogReader(path: path), options: options, engine: self, id: rec.id)
+        let cursor = try LogCursor(reader: LogReader(path: path), rotated: LogReader.rotatedFiles(of: path), options: options,
+                                   engine: self, id: rec.id)
         // Pull-based: the reader advances only as fast as the client consumes (no 200 MB in memory).
         return (rec.tty, AsyncThrowingStream(unfolding: { try await cursor.next() }))
     }
@@ -39,8 +40,10 @@ extension Engine {
 }
 
 /// Reads a container log in batches for one consumer, following it while the container runs.
+/// With `--log-opt max-size` the rotated files (`container.log.2`, `.1`) come first, and a
+/// follow moves on to the new file when the writer rotates.
 final class LogCursor: @unchecked Sendable {
-    private let reader: LogReader
+    private var reader: LogReader
     private let since: Int64?
     private let until: Int64?
     private let wantOut: Bool
@@ -53,7 +56,7 @@ final class LogCursor: @unchecked Sendable {
     private var index = 0
     private var done = false
 
-    init(reader: LogReader, options: LogOptions, engine: Engine, id: String) throws {
+    init(reader: LogReader, rotated: [String] = [], options: LogOptions, engine: Engine, id: String) throws {
         self.reader = reader
         since = options.since.map { Int64($0 * 1e9) }
         until = options.until.map { Int64($0 * 1e9) }
@@ -63,6 +66,24 @@ final class LogCursor: @unchecked Sendable {
         self.engine = engine
         self.id = id
         offset = try reader.startOffset(since: since, until: until, tail: options.tail)
+        if !rotated.isEmpty { buffer = try Self.olderRecords(rotated, current: reader, since: since, until: until, tail: options.tail) }
+    }
+
+    /// The records of the rotated files that come before the current file's: all of them, or
+    /// with `tail` only as many as the current file does not already give.
+    private static func olderRecords(_ files: [String], current: LogReader, since: Int64?, until: Int64?, tail: Int?) throws -> [LogRecord] {
+        var wanted = Int.max
+        if let tail, tail >= 0 {
+            wanted = tail - (try current.read(since: since, until: until, tail: tail).records.count)
+        }
+        var out: [LogRecord] = []
+        for f in files.reversed() where wanted > 0 {
+            guard let r = try? LogReader(path: f) else { continue }
+            let recs = try r.read(since: since, until: until, tail: wanted == Int.max ? nil : wanted).records
+            out.insert(contentsOf: recs, at: 0)
+            if wanted != Int.max { wanted -= recs.count }
+        }
+        return out
     }
 
     func next() async throws -> LogEntry? {
@@ -81,6 +102,15 @@ final class LogCursor: @unchecked Sendable {
             offset = end
             buffer = recs
             index = 0
+            if recs.isEmpty && reader.isReplaced(), let next = try? LogReader(path: reader.path) {
+                // Rotated: the old file is complete (the writer flushes before renaming it).
+                let (rest, _) = try reader.readNew(from: offset, maxBytes: Int.max)
+                reader = next
+                offset = Int64(LogFormat.headerSize)
+                buffer = rest
+                index = 0
+                continue
+            }
             if recs.isEmpty {
                 guard running else { done = true; return nil }
                 do { try await Task.sleep(nanoseconds: 50_000_000) } catch { done = true; return nil }

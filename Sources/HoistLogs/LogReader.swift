@@ -7,12 +7,36 @@ import Glibc
 /// Only `pread` is used, so one reader may serve several threads.
 public final class LogReader: @unchecked Sendable {
     private let file: LogFile
+    public let path: String
 
     public init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw LogError("open \(path)", errno: errno) }
+        self.path = path
         file = LogFile(fd: fd, path: path)
         try file.checkHeader()
+    }
+
+    /// The writer rotated: `path` now names another file than the one this reader has open.
+    /// What was written to the open file before the rotation can still be read.
+    public func isReplaced() -> Bool {
+        var mine = stat(), now = stat()
+        guard fstat(file.fd, &mine) == 0 else { return false }
+        guard stat(path, &now) == 0 else { return true }
+        return mine.st_ino != now.st_ino || mine.st_dev != now.st_dev
+    }
+
+    /// The rotated files of the log at `path` that exist, oldest first (`PATH.2`, `PATH.1`),
+    /// as the writer's max-file rotation names them.
+    public static func rotatedFiles(of path: String) -> [String] {
+        var out: [String] = []
+        var n = 1
+        var st = stat()
+        while stat("\(path).\(n)", &st) == 0 {
+            out.insert("\(path).\(n)", at: 0)
+            n += 1
+        }
+        return out
     }
 
     deinit { file.closeFD() }

@@ -11,6 +11,14 @@ import Glibc
 /// writer costs about a memcpy per byte. Not thread-safe: the shim owns one.
 public final class LogWriter {
     private var fd: Int32
+    private let path: String
+    /// Rotation as Docker's json-file driver: when the file would pass `maxSize` bytes it
+    /// becomes `PATH.1` (older ones shift up to `PATH.<maxFiles-1>`) and a new file starts;
+    /// with `maxFiles` 1 the file starts over. 0 = no limit.
+    private let maxSize: Int64
+    private let maxFiles: Int
+    /// Bytes in the file (written, not buffered).
+    private var fileSize: Int64 = 0
     private let buffer: UnsafeMutableRawPointer
     private let capacity: Int
     private var used = 0
@@ -22,10 +30,13 @@ public final class LogWriter {
     /// Opens (creating if needed) the log at `path` for appending. An existing log is
     /// checked: a record left half-written by a crashed writer is cut off, so the file
     /// stays parseable.
-    public init(path: String, bufferSize: Int = 1 << 20) throws {
+    public init(path: String, bufferSize: Int = 1 << 20, maxSize: Int64 = 0, maxFiles: Int = 1) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw LogError("open \(path)", errno: errno) }
         self.fd = fd
+        self.path = path
+        self.maxSize = maxSize
+        self.maxFiles = max(maxFiles, 1)
         capacity = max(bufferSize, LogFormat.maxLine * 2 + LogFormat.recordOverhead)
         buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         pendingStore = UnsafeMutablePointer<UInt8>.allocate(capacity: 3 * LogFormat.maxLine)
@@ -62,6 +73,30 @@ public final class LogWriter {
         if end < size, ftruncate(fd, off_t(end)) != 0 {
             throw LogError("truncate \(path)", errno: errno)
         }
+        fileSize = end
+    }
+
+    /// Moves the full file aside (`PATH.1`, older ones up, the oldest dropped) and starts a
+    /// new one. Renames go newest-last, so a reader always finds whole files.
+    private func rotate() throws {
+        Glibc.close(fd)
+        fd = -1
+        if maxFiles > 1 {
+            for n in stride(from: maxFiles - 1, through: 1, by: -1) {
+                let from = n == 1 ? path : "\(path).\(n - 1)"
+                if Glibc.rename(from, "\(path).\(n)") != 0 && errno != ENOENT {
+                    throw LogError("rotate \(from)", errno: errno)
+                }
+            }
+        } else {
+            _ = unlink(path)
+        }
+        let nfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC, 0o640)
+        guard nfd >= 0 else { throw LogError("open \(path)", errno: errno) }
+        fd = nfd
+        fileSize = 0
+        let h = LogFormat.headerBytes()
+        try h.withUnsafeBytes { try writeAll($0.baseAddress!, $0.count) }
     }
 
     /// Adds output read from a container stream (1 = stdout, 2 = stderr).
@@ -129,9 +164,17 @@ public final class LogWriter {
     /// Appends one record made of up to two byte ranges (pending part + new part).
     private func emit(_ stream: UInt8, _ a: UnsafeRawPointer?, _ aLen: Int, _ b: UnsafeRawPointer?, _ bLen: Int,
                       time: Int64, flags: UInt8) throws {
+        guard fd >= 0 else { return }
         let len = aLen + bLen
         let total = len + LogFormat.recordOverhead
         if used + total > capacity { try flush() }
+        // Rotate at a record boundary, before the record that would pass the limit (a file
+        // always holds at least one record).
+        if maxSize > 0, fileSize + Int64(used) > Int64(LogFormat.headerSize),
+           fileSize + Int64(used + total) > maxSize {
+            try flush()
+            try rotate()
+        }
         let o = buffer + used
         o.storeBytes(of: UInt32(len).littleEndian, toByteOffset: 0, as: UInt32.self)
         o.storeBytes(of: stream, toByteOffset: 4, as: UInt8.self)
@@ -153,5 +196,6 @@ public final class LogWriter {
             }
             off += r
         }
+        fileSize += Int64(count)
     }
 }

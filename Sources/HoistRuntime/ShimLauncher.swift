@@ -19,11 +19,16 @@ public struct ShimLaunchOptions: Sendable {
     public var stdinOnce: Bool
     public var runtime: RuntimeInfo
     public var shimPath: String
+    /// Log rotation: bytes per file (0 = unlimited) and files kept.
+    public var logMaxSize: Int64
+    public var logMaxFiles: Int
 
     public init(id: String, bundleDir: String, stateDir: String, logPath: String, tty: Bool = false,
-                openStdin: Bool = false, stdinOnce: Bool = false, runtime: RuntimeInfo, shimPath: String) {
+                openStdin: Bool = false, stdinOnce: Bool = false, runtime: RuntimeInfo, shimPath: String,
+                logMaxSize: Int64 = 0, logMaxFiles: Int = 1) {
         self.id = id; self.bundleDir = bundleDir; self.stateDir = stateDir; self.logPath = logPath; self.tty = tty
         self.openStdin = openStdin; self.stdinOnce = stdinOnce; self.runtime = runtime; self.shimPath = shimPath
+        self.logMaxSize = logMaxSize; self.logMaxFiles = logMaxFiles
     }
 }
 
@@ -64,6 +69,7 @@ public enum ShimLauncher {
         if o.tty { args.append("--tty") }
         if o.openStdin { args.append("--stdin") }
         if o.stdinOnce { args.append("--stdin-once") }
+        if o.logMaxSize > 0 { args += ["--log-max-size", String(o.logMaxSize), "--log-max-files", String(o.logMaxFiles)] }
         let pid: pid_t
         do {
             pid = try Subprocess.spawn(o.shimPath, args, fileActions: &fa, attr: &attr.attr)

@@ -1,6 +1,6 @@
 /// Command line of the shim, as the daemon's ShimLauncher builds it:
 /// `hoist-shim --id ID --bundle DIR --state-dir DIR --runtime PATH --runtime-name crun|runc
-///  --log PATH [--tty] [--stdin] [--stdin-once]` (plus `--detached`, added by the shim
+///  --log PATH [--log-max-size BYTES --log-max-files N] [--tty] [--stdin] [--stdin-once]` (plus `--detached`, added by the shim
 /// itself for its second stage).
 struct Options {
     var id = ""
@@ -9,6 +9,9 @@ struct Options {
     var runtime = ""
     var runtimeName = ""
     var logPath = ""
+    /// Log rotation (json-file's max-size/max-file); 0 = none.
+    var logMaxSize: Int64 = 0
+    var logMaxFiles = 1
     var tty = false
     var stdin = false
     var stdinOnce = false
@@ -31,6 +34,12 @@ struct Options {
             case "--runtime": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.runtime = v
             case "--runtime-name": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.runtimeName = v
             case "--log": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.logPath = v
+            case "--log-max-size":
+                guard let v = value(a), let n = Int64(v), n >= 0 else { return .failure(.init("bad value for \(a)")) }
+                o.logMaxSize = n
+            case "--log-max-files":
+                guard let v = value(a), let n = Int(v), n >= 1 else { return .failure(.init("bad value for \(a)")) }
+                o.logMaxFiles = n
             case "--tty": o.tty = true
             case "--stdin": o.stdin = true
             case "--stdin-once": o.stdinOnce = true

@@ -107,7 +107,7 @@ final class Shim {
         sigaction(SIGCHLD, &sa, nil)
 
         do {
-            log = try LogWriter(path: o.logPath)
+            log = try LogWriter(path: o.logPath, maxSize: o.logMaxSize, maxFiles: o.logMaxFiles)
         } catch {
             fail("open log \(o.logPath): \(error)")
         }

@@ -163,7 +163,9 @@ struct ContainerConfigBuilder {
         if !tmpfs.isEmpty { host.Tmpfs = tmpfs }
         if !o.volumesFrom.isEmpty { host.VolumesFrom = o.volumesFrom }
 
-        if let d = o.logDriver {
+        // `--log-opt` alone configures the default driver, as in docker.
+        if o.logDriver != nil || !o.logOpts.isEmpty {
+            let d = o.logDriver ?? ""
             var opts: [String: String] = [:]
             for kv in o.logOpts {
                 guard let eq = kv.firstIndex(of: "=") else {
