@@ -38,7 +38,8 @@ struct ContainerRouter: Sendable {
             if let value = x.query.nonEmpty(key) { filters[key, default: []].append(value) }
         }
         let limit = try x.query.int("limit")
-        let containers = try await backend.listContainers(all: x.query.bool("all"), limit: limit.flatMap { $0 > 0 ? $0 : nil }, filters: filters)
+        var containers = try await backend.listContainers(all: x.query.bool("all"), limit: limit.flatMap { $0 > 0 ? $0 : nil }, filters: filters)
+        if x.query.bool("size"), let sizes = backend as? any ContainerSizeBackend { containers = await sizes.withSizes(containers) }
         try await x.respondJSON(containers)
     }
 

@@ -39,6 +39,14 @@ public struct LogConfig: Codable, Sendable, Equatable {
     public init(Type: String? = nil, Config: [String: String]? = nil) { self.Type = Type; self.Config = Config }
 }
 
+/// One `--ulimit`: `nofile=1024:2048` is Name nofile, Soft 1024, Hard 2048.
+public struct Ulimit: Codable, Sendable, Equatable {
+    public var Name: String
+    public var Soft: Int64
+    public var Hard: Int64
+    public init(Name: String, Soft: Int64, Hard: Int64) { self.Name = Name; self.Soft = Soft; self.Hard = Hard }
+}
+
 public struct HostConfig: Codable, Sendable, Equatable {
     public var Binds: [String]?
     public var LogConfig: LogConfig?
@@ -50,6 +58,8 @@ public struct HostConfig: Codable, Sendable, Equatable {
     public var Privileged: Bool?
     public var ReadonlyRootfs: Bool?
     public var Init: Bool?
+    /// `--ulimit nofile=1024:2048`.
+    public var Ulimits: [Ulimit]?
     public var Runtime: String?
     public var Memory: Int64?
     public var MemorySwap: Int64?

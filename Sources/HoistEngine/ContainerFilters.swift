@@ -2,12 +2,12 @@ import HoistCore
 
 /// `ps --filter` semantics: values of one key are OR-ed, keys are AND-ed.
 enum ContainerFilters {
-    static let known: Set<String> = ["status", "name", "id", "label", "ancestor", "exited"]
+    static let known: Set<String> = ["status", "name", "id", "label", "ancestor", "exited", "before", "since"]
 
     static func matches(_ r: ContainerRecord, _ filters: [String: [String]]) throws -> Bool {
         for (key, values) in filters where !values.isEmpty {
             guard known.contains(key) else { throw HoistError.invalid("invalid filter '\(key)'") }
-            let ok = try values.contains { v in
+            let check: (String) throws -> Bool = { v in
                 switch key {
                 case "status":
                     let valid = ["created", "restarting", "running", "removing", "paused", "exited", "dead"]
@@ -25,9 +25,13 @@ enum ContainerFilters {
                     return r.imageName == v || r.imageID == v || r.imageID.hasPrefix("sha256:" + v) || r.imageName + ":latest" == v
                 case "exited":
                     return r.status == .exited && String(r.exitCode) == v
+                case "before", "since":
+                    return true  // by creation order: Engine.filterByCreation
                 default: return false
                 }
             }
+            // Several labels must all be there (moby's MatchKVList); other keys match any value.
+            let ok = key == "label" ? try values.allSatisfy(check) : try values.contains(where: check)
             if !ok { return false }
         }
         return true

@@ -339,6 +339,7 @@ extension Engine {
         var list = containers.values.sorted { $0.created > $1.created }
         if !all && (limit ?? 0) <= 0 { list = list.filter { $0.isRunning } }
         list = try list.filter { try ContainerFilters.matches($0, filters) }
+        list = try filterByCreation(list, filters)
         if let l = limit, l > 0 { list = Array(list.prefix(l)) }
         return list.map { r in
             let cmd = ([r.path] + r.args).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
@@ -402,6 +403,7 @@ extension Engine {
         spec.hostnameFile = dir + "/hostname"
         spec.hostsFile = dir + "/hosts"
         spec.resolvConfFile = dir + "/resolv.conf"
+        applyRunOptions(&spec, rec)
         return spec
     }
 }

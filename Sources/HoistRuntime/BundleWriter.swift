@@ -57,6 +57,9 @@ public enum BundleWriter {
     /// The runtime spec, without writing it (tests, `inspect`-style debugging).
     public static func makeSpec(id: String, spec s: ContainerProcessSpec, rootfs: String) throws -> RuntimeSpec {
         guard !s.args.isEmpty else { throw HoistError.invalid("no command specified") }
+        if let i = s.initBinary, i.isEmpty {
+            throw HoistError.invalid("exec: \"docker-init\": executable file not found in $PATH")
+        }
         let caps = try capabilities(s)
         let hostname = s.hostname.isEmpty ? String(id.prefix(12)) : s.hostname
 
@@ -71,7 +74,7 @@ public enum BundleWriter {
         let process = RuntimeSpec.Process(
             terminal: s.tty,
             user: .init(uid: s.uid, gid: s.gid, additionalGids: s.additionalGids.isEmpty ? nil : s.additionalGids),
-            args: s.args, env: env, cwd: s.cwd.isEmpty ? "/" : s.cwd,
+            args: s.initBinary != nil ? [initPath, "--"] + s.args : s.args, env: env, cwd: s.cwd.isEmpty ? "/" : s.cwd,
             capabilities: .init(bounding: caps, effective: caps, permitted: caps),
             rlimits: rlimits(s.ulimits),
             noNewPrivileges: s.noNewPrivileges ? true : nil)
@@ -215,8 +218,14 @@ public enum BundleWriter {
             guard let file, !user.contains(where: { $0.destination == dest }) else { continue }
             list.append(M(destination: dest, type: "bind", source: file, options: ["rbind", "rprivate"] + ro))
         }
+        if let i = s.initBinary, !i.isEmpty {
+            list.append(M(destination: initPath, type: "bind", source: i, options: ["rbind", "ro", "rprivate"]))
+        }
         return list
     }
+
+    /// Where `--init` puts the init binary in the container (Docker's path).
+    static let initPath = "/sbin/docker-init"
 
     static func clean(_ p: String) -> String {
         var parts: [Substring] = []

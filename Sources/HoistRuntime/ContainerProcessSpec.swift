@@ -38,6 +38,9 @@ public struct ContainerProcessSpec: Sendable, Equatable {
     /// Docker's default seccomp profile (off = `--security-opt seccomp=unconfined`).
     public var seccomp: Bool
     public var noNewPrivileges: Bool
+    /// `--init`: this host binary (tini) is bound read-only at /sbin/docker-init and runs as
+    /// PID 1 with the command after `--`; empty means it was asked for but is missing.
+    public var initBinary: String?
 
     public init(args: [String], env: [String] = [], cwd: String = "/", uid: UInt32 = 0, gid: UInt32 = 0,
                 additionalGids: [UInt32] = [], tty: Bool = false, hostname: String = "", readonlyRootfs: Bool = false,

@@ -93,9 +93,16 @@ struct ContainerConfigBuilder {
         env.append(contentsOf: o.env.map { expandEnv($0, environment) })
         if !env.isEmpty { config.Env = env }
 
-        if !o.labels.isEmpty {
+        for u in o.ulimits {
+            do { host.Ulimits = (host.Ulimits ?? []) + [try UlimitFlag.parse(u)] } catch {
+                throw path.invalidFlagValue(u, flag: "--ulimit", ErrorReporting.text(error))
+            }
+        }
+        // Label files first, `-l` after (and winning), as docker's ReadKVStrings.
+        let allLabels = try LabelFile.read(o.labelFiles) + o.labels
+        if !allLabels.isEmpty {
             var l: [String: String] = [:]
-            for kv in o.labels {
+            for kv in allLabels {
                 if let eq = kv.firstIndex(of: "=") { l[String(kv[..<eq])] = String(kv[kv.index(after: eq)...]) } else { l[kv] = "" }
             }
             config.Labels = l

@@ -57,6 +57,15 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: [.customShort("l"), .customLong("label")], help: "Set meta data on a container")
     var labels: [String] = []
 
+    @Option(name: .customLong("label-file"), help: "Read in a line delimited file of labels")
+    var labelFiles: [String] = []
+
+    @Option(name: .customLong("cidfile"), help: "Write the container ID to the file")
+    var cidFile: String?
+
+    @Option(name: .customLong("ulimit"), help: "Ulimit options")
+    var ulimits: [String] = []
+
     @Option(name: .customLong("restart"), help: "Restart policy to apply when a container exits")
     var restart: String?
 

@@ -19,7 +19,9 @@ struct CreateCommand: AsyncParsableCommand {
         try path.requireMin(options.imageAndCommand, 1)
         let built = try ContainerConfigBuilder.build(options, path: path, environment: env.environment, detach: false)
         do {
-            let id = try await ContainerCreation.create(client: env.client, built: built, pull: options.pull, quiet: options.quiet)
+            let id = try await CIDFile.creating(options.cidFile) {
+                try await ContainerCreation.create(client: env.client, built: built, pull: options.pull, quiet: options.quiet)
+            }
             Out.print(id)
         } catch let e as ExitError {
             throw e

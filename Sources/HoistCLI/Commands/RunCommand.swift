@@ -45,7 +45,9 @@ struct RunCommand: AsyncParsableCommand {
 
         let id: String
         do {
-            id = try await ContainerCreation.create(client: client, built: built, pull: options.pull, quiet: options.quiet)
+            id = try await CIDFile.creating(options.cidFile) {
+                try await ContainerCreation.create(client: client, built: built, pull: options.pull, quiet: options.quiet)
+            }
         } catch let e as ExitError {
             throw e
         } catch {
