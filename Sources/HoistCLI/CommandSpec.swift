@@ -56,6 +56,9 @@ struct CommandSpec {
         "registry serve": .init(use: "serve [OPTIONS]", short: "Run an OCI image registry"),
         "cp": .init(use: "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\thoist cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH", short: "Copy files/folders between a container and the local filesystem"),
         "export": .init(use: "export [OPTIONS] CONTAINER", short: "Export a container's filesystem as a tar archive"),
+        "container prune": .init(use: "prune [OPTIONS]", short: "Remove all stopped containers"),
+        "image prune": .init(use: "prune [OPTIONS]", short: "Remove unused images"),
+        "system prune": .init(use: "prune [OPTIONS]", short: "Remove unused data"),
         "pull": .init(use: "pull [OPTIONS] NAME[:TAG|@DIGEST]", short: "Download an image from a registry"),
         "image pull": .init(use: "pull [OPTIONS] NAME[:TAG|@DIGEST]", short: "Download an image from a registry"),
         "push": .init(use: "push [OPTIONS] NAME[:TAG]", short: "Upload an image to a registry"),
@@ -83,6 +86,7 @@ public struct CommandPath: Sendable, Equatable {
     }
 
     static let groups: [String: [String: String]] = [
+        "system": ["prune": "system prune", "events": "events", "info": "info"],
         "network": ["create": "network create", "ls": "network ls", "list": "network ls", "inspect": "network inspect",
                     "rm": "network rm", "remove": "network rm", "prune": "network prune",
                     "connect": "network connect", "disconnect": "network disconnect"],
@@ -95,8 +99,8 @@ public struct CommandPath: Sendable, Equatable {
                       "inspect": "container inspect", "wait": "wait", "restart": "restart",
                       "pause": "pause", "unpause": "unpause", "rename": "rename", "top": "top", "stats": "stats",
                       "diff": "diff", "port": "port", "exec": "exec", "commit": "commit", "attach": "attach",
-                      "cp": "cp", "export": "export"],
-        "image": ["ls": "image ls", "list": "image ls", "inspect": "image inspect", "rm": "image rm", "remove": "image rm",
+                      "cp": "cp", "export": "export", "prune": "container prune"],
+        "image": ["prune": "image prune", "ls": "image ls", "list": "image ls", "inspect": "image inspect", "rm": "image rm", "remove": "image rm",
                   "build": "build", "import": "import", "history": "history", "tag": "tag", "pull": "image pull", "push": "image push"],
     ]
     static let topLevel: Set<String> = ["run", "create", "start", "ps", "logs", "stop", "kill", "rm", "wait", "inspect", "restart",

@@ -24,6 +24,7 @@ public enum HoistMain {
         "network connect": NetworkConnectCommand.self, "network disconnect": NetworkDisconnectCommand.self,
         "registry serve": RegistryServeCommand.self,
         "cp": CpCommand.self, "export": ExportCommand.self,
+        "container prune": ContainerPruneCommand.self, "image prune": ImagePruneCommand.self, "system prune": SystemPruneCommand.self,
         "build": BuildCommand.self, "builder prune": BuilderPruneCommand.self,
         "pull": PullCommand.self, "image pull": PullCommand.self, "push": PushCommand.self, "image push": PushCommand.self,
         "login": LoginCommand.self, "logout": LogoutCommand.self,
@@ -144,6 +145,7 @@ enum RootHelp {
       volume      Manage volumes
       network     Manage networks
       registry    Run an OCI image registry
+      system      Manage Hoist
 
     Commands:
       attach      Attach local standard input, output, and error streams to a running container
@@ -188,6 +190,7 @@ enum RootHelp {
     """
 
     static func group(_ name: String) -> String {
+        if name == "system" { return SystemHelp.text }
         if name == "volume" { return VolumeHelp.text }
         if name == "registry" {
             return """
@@ -259,6 +262,7 @@ enum RootHelp {
           ls          List containers
           pause       Pause all processes within one or more containers
           port        List port mappings or a specific mapping for the container
+          prune       Remove all stopped containers
           rename      Rename a container
           restart     Restart one or more containers
           rm          Remove one or more containers
