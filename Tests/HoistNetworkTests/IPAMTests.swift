@@ -51,7 +51,7 @@ import Testing
         let b = try ipam.allocate(owner: "b")
         #expect(b != a)
         #expect(try !ipam.reserve(b, owner: "c"))
-        ipam.releaseAll { $0 != "b" }
+        ipam.releaseAll { $0 == "b" }  // keeps the owners the closure accepts
         #expect(ipam.allocations()[b] == "b")
         ipam.releaseAll { _ in false }
         #expect(ipam.allocations().isEmpty)
