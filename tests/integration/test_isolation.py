@@ -59,10 +59,11 @@ def test_hostname_is_short_id(daemon):
 
 
 def test_only_loopback(daemon):
-    out = daemon.ok("run", "--rm", "busybox", "cat", "/proc/net/dev")
+    # `--network none`: the default is Docker's bridge network (eth0), see test_network.py.
+    out = daemon.ok("run", "--rm", "--network", "none", "busybox", "cat", "/proc/net/dev")
     ifaces = [l.split(":")[0].strip() for l in out.splitlines()[2:] if ":" in l]
     assert ifaces == ["lo"], out
-    p = daemon.hoist("run", "--rm", "busybox", "ip", "-o", "link")
+    p = daemon.hoist("run", "--rm", "--network", "none", "busybox", "ip", "-o", "link")
     assert p.returncode == 0, describe(p)
     names = [l.split(":")[1].strip() for l in p.stdout.splitlines() if l.strip()]
     assert names == ["lo"], describe(p)

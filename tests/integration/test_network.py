@@ -63,11 +63,33 @@ def nat_rules(bridge: str) -> list[str]:
     return [l for l in out.splitlines() if "DNAT" in l]
 
 
+_BASELINE: dict = {}
+
+
+def state(d):
+    return (set(veths_on(d.bridge)), set(netns_mounts(d)), set(ipam_entries(d)), set(nat_rules(d.bridge)))
+
+
+@pytest.fixture(autouse=True)
+def _baseline(request):
+    """What other tests' containers hold on the shared daemon before this test starts:
+    the cleanup checks compare against it."""
+    for name in ("daemon", "fresh_daemon"):
+        if name in request.fixturenames:
+            d = request.getfixturevalue(name)
+            _BASELINE[id(d)] = state(d)
+    yield
+
+
+def new(d, i: int) -> set:
+    return state(d)[i] - _BASELINE.get(id(d), (set(),) * 4)[i]
+
+
 def assert_clean(d):
-    assert veths_on(d.bridge) == [], "veth left on the bridge"
-    assert netns_mounts(d) == [], "netns mount left"
-    assert ipam_entries(d) == [], "IPAM entry left"
-    assert nat_rules(d.bridge) == [], "DNAT rule left"
+    assert new(d, 0) == set(), "veth left on the bridge"
+    assert new(d, 1) == set(), "netns mount left"
+    assert new(d, 2) == set(), "IPAM entry left"
+    assert new(d, 3) == set(), "DNAT rule left"
 
 
 def rm_all(d, *names):
@@ -103,7 +125,7 @@ def test_default_bridge_gives_an_address_route_and_files(daemon):
         # The host reaches the container directly.
         p = d.hoist("exec", name, "ping", "-c", "1", "-W", "2", ns["Gateway"])
         assert p.returncode == 0, describe(p)
-        assert len(veths_on(d.bridge)) == 1
+        assert len(new(d, 0)) == 1
         # Addresses are never handed out twice.
         other = unique("br2")
         d.ok("run", "-d", "--name", other, "busybox", "sleep", "300")
@@ -130,7 +152,7 @@ def test_stop_frees_networking_and_start_restores_it(daemon):
         pid = inspect(d, name)["State"]["Pid"]
         subprocess.run(["kill", "-9", str(pid)])
         wait_for(lambda: inspect(d, name)["State"]["Running"] is False, what="container exit")
-        wait_for(lambda: veths_on(d.bridge) == [], what="veth removal")
+        wait_for(lambda: new(d, 0) == set(), what="veth removal")
         assert_clean(d)
     finally:
         rm_all(d, name)
@@ -178,7 +200,7 @@ def test_published_port_serves_httpd_on_loopback_and_host_address(daemon):
         info = inspect(d, name)
         assert info["HostConfig"]["PortBindings"] == {"80/tcp": [{"HostIp": "", "HostPort": str(port)}]}
         assert info["NetworkSettings"]["Ports"]["80/tcp"] == [{"HostIp": "0.0.0.0", "HostPort": str(port)}]
-        assert len(nat_rules(d.bridge)) == 1
+        assert len(new(d, 3)) == 1
     finally:
         rm_all(d, name)
     assert_clean(d)
@@ -235,7 +257,7 @@ def test_port_already_taken_is_a_clear_error_and_nothing_is_half_wired(daemon):
         d.ok("run", "-d", "--name", b, "-p", f"{free}:80", "busybox", "sleep", "300")
         p = d.hoist("run", "-d", "--name", c, "-p", f"{free}:80", "busybox", "sleep", "300")
         assert p.returncode == 125 and "port is already allocated" in p.stderr, describe(p)
-        assert len(veths_on(d.bridge)) == 1
+        assert len(new(d, 0)) == 1
     finally:
         holder.close()
         rm_all(d, a, b, c)
