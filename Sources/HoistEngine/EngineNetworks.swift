@@ -35,7 +35,8 @@ extension Engine {
             if net.driver == "host" || net.driver == "null" { return [:] }
             var eps: [String: EndpointConfig] = [:]
             for (name, cfg) in nc?.EndpointsConfig ?? [:] {
-                let n = try network.find(name)
+                // The docker CLI names the endpoint of the default network mode "default".
+                let n = try network.find(name == "default" ? net.name : name)
                 if let ip = cfg.IPAMConfig?.IPv4Address, !ip.isEmpty, n.isDefaultBridge {
                     throw HoistError.invalid("user specified IP address is supported on user defined networks only")
                 }
