@@ -20,10 +20,14 @@ public struct SystemVersion: Codable, Sendable {
     public var Arch: String
     public var KernelVersion: String
     public var BuildTime: String
-    public init(kernelVersion: String, runtime: String) {
+    public init(kernelVersion: String, runtime: String, runtimeVersion: String = "") {
         Platform = PlatformInfo(Name: "Hoist Engine")
-        Components = [Component(Name: "Engine", Version: APIVersion.hoistVersion, Details: ["ApiVersion": APIVersion.current, "Os": "linux", "Arch": "amd64"]),
-                      Component(Name: runtime, Version: "", Details: nil)]
+        // The docker CLI's template reads these Details of the Engine component.
+        let engine = ["ApiVersion": APIVersion.current, "MinAPIVersion": APIVersion.minimum, "GitCommit": "hoist",
+                      "GoVersion": "swift6", "Os": "linux", "Arch": "amd64", "KernelVersion": kernelVersion,
+                      "Experimental": "false", "BuildTime": ""]
+        Components = [Component(Name: "Engine", Version: APIVersion.hoistVersion, Details: engine),
+                      Component(Name: runtime, Version: runtimeVersion, Details: ["GitCommit": ""])]
         Version = APIVersion.hoistVersion; ApiVersion = APIVersion.current; MinAPIVersion = APIVersion.minimum
         GitCommit = "hoist"; GoVersion = "swift6"; Os = "linux"; Arch = "amd64"; KernelVersion = kernelVersion; BuildTime = ""
     }

@@ -44,7 +44,7 @@ public actor Engine {
         containerStore = ContainerStore(metadata: metadata)
         runtime = try RuntimeProbe.find(preferred: config.runtime)
         network = try NetworkManager(.init(dataRoot: paths.dataRoot, execRoot: paths.execRoot, bridge: config.bridge, bip: config.bip))
-        versionInfo = SystemVersion(kernelVersion: HostInfo.kernelVersion(), runtime: runtime.name)
+        versionInfo = SystemVersion(kernelVersion: HostInfo.kernelVersion(), runtime: runtime.name, runtimeVersion: runtime.version)
         let decoder = JSONDecoder()
         for row in try containerStore.all() {
             do {
