@@ -104,7 +104,6 @@ public final class Metadata: Sendable {
                 """)
         }
         VolumeStore.registerMigrations(&m)
-        VolumeStore.registerMigrations(&m)
         return m
     }
 }
