@@ -42,12 +42,12 @@ public final class APIServer: Sendable {
             + ((backend as? any ExecBackend).map { ExecRouter(backend: $0).routes } ?? [])
             + ((backend as? any ContainerControlBackend).map { ControlRouter(backend: $0).routes } ?? [])
             + ((backend as? any CommitBackend).map { CommitRouter(backend: $0).routes } ?? [])
-            + ((backend as? any VolumeBackend).map { VolumeRouter(backend: $0).routes } ?? [])
-            + ((backend as? any NetworkBackend).map { NetworkRouter(backend: $0).routes } ?? [])
             + ((backend as? any ArchiveBackend).map { ArchiveRouter(backend: $0, tempDir: tempDir).routes } ?? [])
             + ((backend as? any PruneBackend).map { PruneRouter(backend: $0).routes } ?? [])
+            + ((backend as? any NetworkBackend).map { NetworkRouter(backend: $0).routes } ?? [])
             + ((backend as? any BuildBackend).map { BuildRouter(backend: $0, tempDir: tempDir).routes } ?? [])
             + ((backend as? any DistributionBackend).map { DistributionRouter(backend: $0).routes } ?? [])
+            + ((backend as? any VolumeBackend).map { VolumeRouter(backend: $0).routes } ?? [])
         self.router = Router(routes: routes, logger: logger)
     }
 

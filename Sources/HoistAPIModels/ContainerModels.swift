@@ -68,16 +68,16 @@ public struct HostConfig: Codable, Sendable, Equatable {
     public var CpuPeriod: Int64?
     public var CpuQuota: Int64?
     public var PidsLimit: Int64?
-    public var Mounts: [Mount]?
-    /// `--tmpfs`: destination → options.
-    public var Tmpfs: [String: String]?
-    public var VolumesFrom: [String]?
     public var PortBindings: [String: [PortBinding]]?
     public var PublishAllPorts: Bool?
     public var Dns: [String]?
     public var DnsOptions: [String]?
     public var DnsSearch: [String]?
     public var ExtraHosts: [String]?
+    public var Mounts: [Mount]?
+    /// `--tmpfs`: destination → options.
+    public var Tmpfs: [String: String]?
+    public var VolumesFrom: [String]?
     public init() {}
 }
 
@@ -178,6 +178,7 @@ public struct NetworkSettings: Codable, Sendable, Equatable {
 public struct PortBinding: Codable, Sendable, Equatable {
     public var HostIp: String?
     public var HostPort: String?
+    public init(HostIp: String? = nil, HostPort: String? = nil) { self.HostIp = HostIp; self.HostPort = HostPort }
 }
 
 /// GET /containers/{id}/json

@@ -45,7 +45,6 @@ struct CommandSpec {
         "volume inspect": .init(use: "inspect [OPTIONS] VOLUME [VOLUME...]", short: "Display detailed information on one or more volumes"),
         "volume rm": .init(use: "rm [OPTIONS] VOLUME [VOLUME...]", short: "Remove one or more volumes"),
         "volume prune": .init(use: "prune [OPTIONS]", short: "Remove unused local volumes"),
-        "tag": .init(use: "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
         "network create": .init(use: "create [OPTIONS] NETWORK", short: "Create a network"),
         "network ls": .init(use: "ls [OPTIONS]", short: "List networks"),
         "network inspect": .init(use: "inspect [OPTIONS] NETWORK [NETWORK...]", short: "Display detailed information on one or more networks"),
@@ -53,6 +52,7 @@ struct CommandSpec {
         "network prune": .init(use: "prune [OPTIONS]", short: "Remove all unused networks"),
         "network connect": .init(use: "connect [OPTIONS] NETWORK CONTAINER", short: "Connect a container to a network"),
         "network disconnect": .init(use: "disconnect [OPTIONS] NETWORK CONTAINER", short: "Disconnect a container from a network"),
+        "tag": .init(use: "tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]", short: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
         "registry serve": .init(use: "serve [OPTIONS]", short: "Run an OCI image registry"),
         "cp": .init(use: "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\thoist cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH", short: "Copy files/folders between a container and the local filesystem"),
         "export": .init(use: "export [OPTIONS] CONTAINER", short: "Export a container's filesystem as a tar archive"),
@@ -62,9 +62,9 @@ struct CommandSpec {
         "pull": .init(use: "pull [OPTIONS] NAME[:TAG|@DIGEST]", short: "Download an image from a registry"),
         "image pull": .init(use: "pull [OPTIONS] NAME[:TAG|@DIGEST]", short: "Download an image from a registry"),
         "push": .init(use: "push [OPTIONS] NAME[:TAG]", short: "Upload an image to a registry"),
-        "image push": .init(use: "push [OPTIONS] NAME[:TAG]", short: "Upload an image to a registry"),
         "login": .init(use: "login [OPTIONS] [SERVER]", short: "Authenticate to a registry"),
         "logout": .init(use: "logout [SERVER]", short: "Log out from a registry"),
+        "image push": .init(use: "push [OPTIONS] NAME[:TAG]", short: "Upload an image to a registry"),
     ]
 }
 
@@ -86,14 +86,14 @@ public struct CommandPath: Sendable, Equatable {
     }
 
     static let groups: [String: [String: String]] = [
-        "system": ["prune": "system prune", "events": "events", "info": "info"],
-        "network": ["create": "network create", "ls": "network ls", "list": "network ls", "inspect": "network inspect",
-                    "rm": "network rm", "remove": "network rm", "prune": "network prune",
-                    "connect": "network connect", "disconnect": "network disconnect"],
         "registry": ["serve": "registry serve"],
+        "system": ["prune": "system prune", "events": "events", "info": "info"],
         "builder": ["build": "build", "prune": "builder prune"],
         "volume": ["create": "volume create", "ls": "volume ls", "list": "volume ls", "inspect": "volume inspect",
                    "rm": "volume rm", "remove": "volume rm", "prune": "volume prune"],
+        "network": ["create": "network create", "ls": "network ls", "list": "network ls", "inspect": "network inspect",
+                    "rm": "network rm", "remove": "network rm", "prune": "network prune",
+                    "connect": "network connect", "disconnect": "network disconnect"],
         "container": ["ls": "container ls", "ps": "container ls", "list": "container ls", "run": "run", "create": "create",
                       "start": "start", "stop": "stop", "kill": "kill", "rm": "rm", "remove": "rm", "logs": "logs",
                       "inspect": "container inspect", "wait": "wait", "restart": "restart",

@@ -17,15 +17,15 @@ public enum HoistMain {
         "stats": StatsCommand.self, "diff": DiffCommand.self, "port": PortCommand.self, "events": EventsCommand.self,
         "exec": ExecCommand.self, "commit": CommitCommand.self, "history": HistoryCommand.self,
         "tag": TagCommand.self, "attach": AttachCommand.self,
+        "registry serve": RegistryServeCommand.self,
+        "cp": CpCommand.self, "export": ExportCommand.self,
+        "container prune": ContainerPruneCommand.self, "image prune": ImagePruneCommand.self, "system prune": SystemPruneCommand.self,
+        "build": BuildCommand.self, "builder prune": BuilderPruneCommand.self,
         "volume create": VolumeCreateCommand.self, "volume ls": VolumeLsCommand.self, "volume inspect": VolumeInspectCommand.self,
         "volume rm": VolumeRmCommand.self, "volume prune": VolumePruneCommand.self,
         "network create": NetworkCreateCommand.self, "network ls": NetworkLsCommand.self, "network inspect": NetworkInspectCommand.self,
         "network rm": NetworkRmCommand.self, "network prune": NetworkPruneCommand.self,
         "network connect": NetworkConnectCommand.self, "network disconnect": NetworkDisconnectCommand.self,
-        "registry serve": RegistryServeCommand.self,
-        "cp": CpCommand.self, "export": ExportCommand.self,
-        "container prune": ContainerPruneCommand.self, "image prune": ImagePruneCommand.self, "system prune": SystemPruneCommand.self,
-        "build": BuildCommand.self, "builder prune": BuilderPruneCommand.self,
         "pull": PullCommand.self, "image pull": PullCommand.self, "push": PushCommand.self, "image push": PushCommand.self,
         "login": LoginCommand.self, "logout": LogoutCommand.self,
     ]
@@ -142,10 +142,10 @@ enum RootHelp {
       builder     Manage builds
       container   Manage containers
       image       Manage images
-      volume      Manage volumes
-      network     Manage networks
       registry    Run an OCI image registry
+      network     Manage networks
       system      Manage Hoist
+      volume      Manage volumes
 
     Commands:
       attach      Attach local standard input, output, and error streams to a running container
@@ -190,8 +190,6 @@ enum RootHelp {
     """
 
     static func group(_ name: String) -> String {
-        if name == "system" { return SystemHelp.text }
-        if name == "volume" { return VolumeHelp.text }
         if name == "registry" {
             return """
 
@@ -206,6 +204,7 @@ enum RootHelp {
 
             """
         }
+        if name == "system" { return SystemHelp.text }
         if name == "builder" {
             return """
 
@@ -221,6 +220,7 @@ enum RootHelp {
 
             """
         }
+        if name == "volume" { return VolumeHelp.text }
         if name == "network" { return NetworkHelp.text }
         if name == "image" {
             return """

@@ -26,14 +26,14 @@ struct ContainerRecord: Codable, Sendable {
     var restartCount: Int = 0
     /// Set once the container has been started at least once (so `ps` wording and waits are right).
     var hasBeenStarted: Bool = false
-    /// Volumes, binds and tmpfs mounts, resolved at create (nil in records older than volumes).
-    var mounts: [ContainerMountPoint]?
-    /// A `stop` or `kill` by the user: restart policies leave the container down (nil = no).
-    var manuallyStopped: Bool?
     /// Networks joined at start (name → endpoint config); nil for none/host/container: modes.
     var endpoints: [String: EndpointConfig]?
     /// Namespace, addresses and published ports while running (nil when stopped).
     var sandbox: SandboxState?
+    /// A `stop` or `kill` by the user: restart policies leave the container down (nil = no).
+    var manuallyStopped: Bool?
+    /// Volumes, binds and tmpfs mounts, resolved at create (nil in records older than volumes).
+    var mounts: [ContainerMountPoint]?
 
     var tty: Bool { config.Tty ?? false }
     var isRunning: Bool { status == .running || status == .paused || status == .restarting }

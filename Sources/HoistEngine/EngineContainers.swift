@@ -183,8 +183,8 @@ extension Engine {
         unmountRootfs(id)
         releaseNetwork(id)
         fireWaiters(id, kind: .exit, code: code)
-        if let restartIn {
-            scheduleRestart(id, after: restartIn)
+        if let delay = restartIn {
+            scheduleRestart(id, after: delay)
             return
         }
         if rec.hostConfig.AutoRemove == true { await removeRecord(id, filesFirst: false) }

@@ -30,7 +30,7 @@ extension Engine {
             let code = ExitRecord.read(stateDir: stateDir)?.code ?? 255
             await containerExited(rec.id, code: Int(code))
         }
-        await applyRestartPoliciesAtStartup()
         recoverNetworks()
+        await applyRestartPoliciesAtStartup()
     }
 }
