@@ -48,6 +48,7 @@ public final class APIServer: Sendable {
             + ((backend as? any BuildBackend).map { BuildRouter(backend: $0, tempDir: tempDir).routes } ?? [])
             + ((backend as? any DistributionBackend).map { DistributionRouter(backend: $0).routes } ?? [])
             + ((backend as? any VolumeBackend).map { VolumeRouter(backend: $0).routes } ?? [])
+            + ((backend as? any SaveLoadBackend).map { SaveLoadRouter(backend: $0, tempDir: tempDir).routes } ?? [])
         self.router = Router(routes: routes, logger: logger)
     }
 

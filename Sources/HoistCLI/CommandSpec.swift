@@ -56,6 +56,10 @@ struct CommandSpec {
         "registry serve": .init(use: "serve [OPTIONS]", short: "Run an OCI image registry"),
         "cp": .init(use: "cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\thoist cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH", short: "Copy files/folders between a container and the local filesystem"),
         "export": .init(use: "export [OPTIONS] CONTAINER", short: "Export a container's filesystem as a tar archive"),
+        "save": .init(use: "save [OPTIONS] IMAGE [IMAGE...]", short: "Save one or more images to a tar archive (streamed to STDOUT by default)"),
+        "image save": .init(use: "save [OPTIONS] IMAGE [IMAGE...]", short: "Save one or more images to a tar archive (streamed to STDOUT by default)"),
+        "load": .init(use: "load [OPTIONS]", short: "Load an image from a tar archive or STDIN"),
+        "image load": .init(use: "load [OPTIONS]", short: "Load an image from a tar archive or STDIN"),
         "container prune": .init(use: "prune [OPTIONS]", short: "Remove all stopped containers"),
         "image prune": .init(use: "prune [OPTIONS]", short: "Remove unused images"),
         "system prune": .init(use: "prune [OPTIONS]", short: "Remove unused data"),
@@ -101,12 +105,14 @@ public struct CommandPath: Sendable, Equatable {
                       "diff": "diff", "port": "port", "exec": "exec", "commit": "commit", "attach": "attach",
                       "cp": "cp", "export": "export", "prune": "container prune"],
         "image": ["prune": "image prune", "ls": "image ls", "list": "image ls", "inspect": "image inspect", "rm": "image rm", "remove": "image rm",
-                  "build": "build", "import": "import", "history": "history", "tag": "tag", "pull": "image pull", "push": "image push"],
+                  "build": "build", "import": "import", "history": "history", "tag": "tag", "pull": "image pull", "push": "image push",
+                  "save": "image save", "load": "image load"],
     ]
     static let topLevel: Set<String> = ["run", "create", "start", "ps", "logs", "stop", "kill", "rm", "wait", "inspect", "restart",
                                         "images", "rmi", "import", "version", "info",
                                         "pause", "unpause", "rename", "top", "stats", "diff", "port", "events", "cp", "export",
-                                        "build", "exec", "commit", "history", "tag", "attach", "pull", "push", "login", "logout"]
+                                        "build", "exec", "commit", "history", "tag", "attach", "pull", "push", "login", "logout",
+                                        "save", "load"]
 
     /// Finds the command from the leading words of `args`; nil for an unknown command.
     public static func resolve(_ args: [String]) -> CommandPath? {

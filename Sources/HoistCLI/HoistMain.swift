@@ -19,6 +19,7 @@ public enum HoistMain {
         "tag": TagCommand.self, "attach": AttachCommand.self,
         "registry serve": RegistryServeCommand.self,
         "cp": CpCommand.self, "export": ExportCommand.self,
+        "save": SaveCommand.self, "image save": SaveCommand.self, "load": LoadCommand.self, "image load": LoadCommand.self,
         "container prune": ContainerPruneCommand.self, "image prune": ImagePruneCommand.self, "system prune": SystemPruneCommand.self,
         "build": BuildCommand.self, "builder prune": BuilderPruneCommand.self,
         "volume create": VolumeCreateCommand.self, "volume ls": VolumeLsCommand.self, "volume inspect": VolumeInspectCommand.self,
@@ -163,6 +164,7 @@ enum RootHelp {
       info        Display system-wide information
       inspect     Return low-level information on Hoist objects
       kill        Kill one or more running containers
+      load        Load an image from a tar archive or STDIN
       login       Authenticate to a registry
       logout      Log out from a registry
       logs        Fetch the logs of a container
@@ -176,6 +178,7 @@ enum RootHelp {
       rm          Remove one or more containers
       rmi         Remove one or more images
       run         Run a command in a new container
+      save        Save one or more images to a tar archive (streamed to STDOUT by default)
       start       Start one or more stopped containers
       stats       Display a live stream of container(s) resource usage statistics
       stop        Stop one or more running containers
@@ -233,10 +236,12 @@ enum RootHelp {
               history     Show the history of an image
               import      Import the contents from a tarball to create a filesystem image
               inspect     Display detailed information on one or more images
+              load        Load an image from a tar archive or STDIN
               ls          List images
               pull        Download an image from a registry
               push        Upload an image to a registry
               rm          Remove one or more images
+              save        Save one or more images to a tar archive (streamed to STDOUT by default)
               tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
 
             Run 'hoist image COMMAND --help' for more information on a command.
