@@ -277,3 +277,20 @@ def test_truncated_or_corrupt_archive_leaves_no_image(daemon, work):
     # Nothing left behind in the daemon's temporary directory.
     leftovers = [n for n in os.listdir(daemon.root / "tmp") if n.startswith(("load-", "save-", "archive-"))]
     assert leftovers == []
+
+
+def test_load_gzipped_archive(daemon, work):
+    """`docker save | gzip | docker load` works: the archive itself may be compressed."""
+    import gzip
+    ref = make_image(daemon, "gzipped")
+    iid = image_id(daemon, ref)
+    out = work / "img.tar"
+    daemon.ok("save", "-o", out, ref)
+    gz = work / "img.tar.gz"
+    gz.write_bytes(gzip.compress(out.read_bytes()))
+    daemon.ok("rmi", ref)
+    p = daemon.hoist("load", "-i", gz)
+    assert p.returncode == 0, describe(p)
+    assert p.stdout == f"Loaded image: {ref}\n"
+    assert image_id(daemon, ref) == iid
+    daemon.ok("rmi", ref)
