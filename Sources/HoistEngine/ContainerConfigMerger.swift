@@ -15,7 +15,8 @@ enum ContainerConfigMerger {
             c.Entrypoint = img.Entrypoint
             if c.Cmd == nil || c.Cmd?.isEmpty == true { c.Cmd = img.Cmd }
         }
-        if c.Entrypoint?.isEmpty == true { c.Entrypoint = nil }
+        // `--entrypoint ""` arrives as [""]: no entrypoint at all, the command runs alone.
+        if c.Entrypoint?.isEmpty == true || c.Entrypoint == [""] { c.Entrypoint = nil }
         var env = img.Env ?? []
         for e in c.Env ?? [] {
             let key = e.split(separator: "=", maxSplits: 1).first.map(String.init) ?? e

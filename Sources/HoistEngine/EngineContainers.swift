@@ -88,8 +88,8 @@ extension Engine {
             try FileSystem.removeTree(stateDir)
             try FileSystem.mkdirAll(stateDir)
         } catch {
-            unmountRootfs(id)
-            releaseNetwork(id)
+            // Waiters (`run`'s wait, `--rm`) learn of it as of any failed start.
+            await startFailed(id, error: error)
             throw error
         }
 
