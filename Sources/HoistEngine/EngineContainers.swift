@@ -1,6 +1,7 @@
 import Foundation
 import HoistCore
 import HoistAPIModels
+import HoistNetwork
 import HoistOCI
 import HoistRuntime
 import HoistStore
@@ -416,15 +417,8 @@ enum ContainerFiles {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
         }
         try Data((hostname + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/hostname"))
-        let hosts = """
-        127.0.0.1\tlocalhost
-        ::1\tlocalhost ip6-localhost ip6-loopback
-        fe00::0\tip6-localnet
-        ff00::0\tip6-mcastprefix
-        ff02::1\tip6-allnodes
-        ff02::2\tip6-allrouters
-
-        """
+        // The container's own addresses are added when its network is set up at start.
+        let hosts = ContainerNetworkFiles.hosts(hostname: hostname, ips: [], extraHosts: [])
         try Data(hosts.utf8).write(to: URL(fileURLWithPath: dir + "/hosts"))
         let resolv = (try? Data(contentsOf: URL(fileURLWithPath: "/etc/resolv.conf"))) ?? Data()
         try resolv.write(to: URL(fileURLWithPath: dir + "/resolv.conf"))
