@@ -13,7 +13,8 @@ import HoistSys
 public enum ContainerPath {
     /// `root` joined with `path` (absolute or relative to `/` in the container), every
     /// symlink on the way resolved inside `root`. Missing components are kept as they are.
-    public static func secureJoin(root: String, _ path: String) throws -> String {
+    /// `followFinal: false` keeps a final symlink itself (to replace it).
+    public static func secureJoin(root: String, _ path: String, followFinal: Bool = true) throws -> String {
         var resolved: [String] = []
         var pending = components(path)
         var links = 0
@@ -26,7 +27,7 @@ public enum ContainerPath {
             }
             let candidate = join(root, resolved + [c])
             var st = stat()
-            guard lstat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK else {
+            guard pending.isEmpty ? followFinal : true, lstat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK else {
                 resolved.append(c)
                 continue
             }
@@ -129,7 +130,7 @@ public enum ContainerPath {
         comps.isEmpty ? root : (root.hasSuffix("/") ? root : root + "/") + comps.joined(separator: "/")
     }
 
-    static func readLink(_ path: String) throws -> String {
+    public static func readLink(_ path: String) throws -> String {
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink(path, &buf, buf.count - 1)
         guard n >= 0 else { throw Sys.error("readlink", path) }
