@@ -61,6 +61,12 @@ enum HijackRelay {
                 // As moby: a client's EOF closes the container's stdin only without a TTY;
                 // a terminal session (and a detach) leaves it open for the next attach.
                 await session.closeStdin()
+            } else if stdin && !outputEnded.isSet {
+                // A terminal client's EOF ends its attach (moby closes its output streams),
+                // the container and its stdin carry on.
+                detach()
+                try? await channel.writeAndFlush(ServerOutbound.drain).get()
+                try? await channel.close()
             }
         }
         detach()
