@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
+. scripts/bench-lib.sh
 BIN=${HOIST_BIN_DIR:-$REPO/.build/release}
 RUNS=${RUNS:-20}
 MB=${MB:-1024}
@@ -17,8 +18,8 @@ done
 TMP=$(mktemp -d /tmp/hoist-netbench.XXXXXX)
 SOCK=$TMP/hoist.sock
 ROOT=$TMP/root
-BRIDGE=hbn$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
-BIP=10.$((200 + RANDOM % 50)).$((RANDOM % 256)).1/24
+BRIDGE=$BENCH_BRIDGE
+BIP=$BENCH_BIP
 H="$BIN/hoist -H unix://$SOCK"
 HOISTD_PID=
 
@@ -29,14 +30,7 @@ cleanup() {
         kill -TERM "$HOISTD_PID"; for _ in $(seq 50); do kill -0 "$HOISTD_PID" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$HOISTD_PID" 2>/dev/null
     fi
-    for t in "nat PREROUTING -m addrtype --dst-type LOCAL -j HOIST-$BRIDGE" "nat OUTPUT -m addrtype --dst-type LOCAL -j HOIST-$BRIDGE" \
-             "nat POSTROUTING -j HOIST-POST-$BRIDGE" "filter FORWARD -j HOIST-FWD-$BRIDGE"; do
-        set -- $t; table=$1; shift; iptables -w -t "$table" -D "$@" 2>/dev/null
-    done
-    for c in "nat HOIST-$BRIDGE" "nat HOIST-POST-$BRIDGE" "filter HOIST-FWD-$BRIDGE"; do
-        set -- $c; iptables -w -t "$1" -F "$2" 2>/dev/null; iptables -w -t "$1" -X "$2" 2>/dev/null
-    done
-    ip link del "$BRIDGE" 2>/dev/null
+    remove_bench_bridge "$BRIDGE"
     awk -v p="$TMP" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
         while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
     rm -rf "$TMP"

@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
+. scripts/bench-lib.sh
 BIN=${HOIST_BIN_DIR:-$REPO/.build/release}
 RUNS=${RUNS:-30}
 WARMUP=${WARMUP:-3}
@@ -60,6 +61,7 @@ cleanup() {
     awk -v p="$TMP" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo |
         awk '{ print length($0) " " $0 }' | sort -rn | cut -d' ' -f2- |
         while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+    remove_bench_bridge "$BENCH_BRIDGE"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -82,7 +84,7 @@ c["root"]["readonly"] = True
 json.dump(c, open(p, "w"), indent=1)
 EOF
 
-"$BIN/hoistd" --data-root "$ROOT" -H "unix://$SOCK" --pidfile "$TMP/hoistd.pid" \
+"$BIN/hoistd" --data-root "$ROOT" -H "unix://$SOCK" --pidfile "$TMP/hoistd.pid" "${BENCH_NET_FLAGS[@]}" \
     >"$TMP/hoistd.log" 2>&1 </dev/null &
 HOISTD_PID=$!
 disown "$HOISTD_PID"  # no job-control noise if cleanup has to SIGKILL it
