@@ -48,7 +48,7 @@ struct ShimExecTests {
         let r2 = await run(e2, stdin: Array("piped\n".utf8))
         #expect(r2.out == "piped\n" && r2.code == 0, "\(r2)")
 
-        spec = ExecProcessSpec(args: ["sh", "-c", "sleep 0.3; stty size; tty"], tty: true)
+        spec = ExecProcessSpec(args: ["sh", "-c", "sleep 1; stty size; tty"], tty: true)
         spec.user = (65534, 65534, [], "/")
         let e3 = try await shim.exec(execID: "e3", processFile: try processFile(c, spec), tty: true, stdin: false)
         try await shim.resizeExec(execID: "e3", height: 33, width: 77)
