@@ -23,29 +23,6 @@ struct ExportCommand: AsyncParsableCommand {
             throw CLIMessage("cowardly refusing to save to a terminal. Use the -o flag or redirect")
         }
         let req = EngineRequest(.GET, "/containers/\(containers[0])/export")
-        if out.isEmpty {
-            _ = try await env.client.download(req, toFD: 1)
-            return
-        }
-        do { try CpCommand.validateOutputPath(out) } catch { throw CLIMessage("failed to export container: \(ErrorReporting.text(error))") }
-        // Like docker's CopyToFile: a temporary file next to the target, renamed when complete.
-        let dir = ContainerPath.dir(out)
-        var template = Array("\(dir)/.docker_temp_XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw CLIMessage("failed to export container: \(String(cString: strerror(errno)).lowercased())") }
-        let tmp = String(cString: template)
-        do {
-            _ = try await env.client.download(req, toFD: fd)
-            guard fchmod(fd, 0o644) == 0, close(fd) == 0 else { throw CLIMessage("failed to export container: \(String(cString: strerror(errno)))") }
-        } catch {
-            close(fd)
-            unlink(tmp)
-            throw error
-        }
-        guard rename(tmp, out) == 0 else {
-            let e = errno
-            unlink(tmp)
-            throw CLIMessage("failed to export container: rename \(out): \(String(cString: strerror(e)).lowercased())")
-        }
+        try await downloadTar(req, to: out, client: env.client, failure: "failed to export container")
     }
 }

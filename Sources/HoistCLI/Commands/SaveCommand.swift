@@ -29,28 +29,6 @@ struct SaveCommand: AsyncParsableCommand {
         var q = QueryString()
         for i in images { q.add("names", i) }
         let req = EngineRequest(.GET, "/images/get", query: q)
-        if out.isEmpty {
-            _ = try await env.client.download(req, toFD: 1)
-            return
-        }
-        do { try CpCommand.validateOutputPath(out) } catch { throw CLIMessage("failed to save image: \(ErrorReporting.text(error))") }
-        let dir = ContainerPath.dir(out)
-        var template = Array("\(dir)/.docker_temp_XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw CLIMessage("failed to save image: \(String(cString: strerror(errno)).lowercased())") }
-        let tmp = String(cString: template)
-        do {
-            _ = try await env.client.download(req, toFD: fd)
-            guard fchmod(fd, 0o644) == 0, close(fd) == 0 else { throw CLIMessage("failed to save image: \(String(cString: strerror(errno)))") }
-        } catch {
-            close(fd)
-            unlink(tmp)
-            throw error
-        }
-        guard rename(tmp, out) == 0 else {
-            let e = errno
-            unlink(tmp)
-            throw CLIMessage("failed to save image: rename \(out): \(String(cString: strerror(e)).lowercased())")
-        }
+        try await downloadTar(req, to: out, client: env.client, failure: "failed to save image")
     }
 }
