@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "hoist", targets: ["hoist"]),
         .executable(name: "hoistd", targets: ["hoistd"]),
         .executable(name: "hoist-shim", targets: ["hoist-shim"]),
+        .executable(name: "hoist-registry", targets: ["hoist-registry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -73,7 +74,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "HoistCLI", dependencies: [
-            "HoistClient", "HoistAPIModels", "HoistOCI", "HoistDockerfile", "HoistArchive", "HoistDistribution",
+            "HoistClient", "HoistAPIModels", "HoistOCI", "HoistDockerfile", "HoistArchive",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Registry client (Client/) and OCI distribution server (Server/).
@@ -92,6 +93,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `hoist registry serve` execs it: the server's HTTP/TLS stacks stay out of `hoist`.
+        .executableTarget(name: "hoist-registry", dependencies: ["HoistDistribution"]),
         // Per-container supervisor: Glibc and HoistLogs only, no Foundation.
         .executableTarget(name: "hoist-shim", dependencies: ["HoistLogs"],
                           // Static stdlib: the shim starts in ~2 ms and needs no toolchain libraries.

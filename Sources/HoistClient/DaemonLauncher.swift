@@ -27,17 +27,23 @@ public struct DaemonLauncher: Sendable {
 
     /// `hoistd` next to `/proc/self/exe`, else the first on `$PATH`.
     public static func locateDaemon(environment: [String: String]) -> String? {
+        locateExecutable("hoistd", environment: environment)
+    }
+
+    /// The executable `name` installed beside the running binary (`/proc/self/exe`), else the
+    /// first on `$PATH`: Hoist's binaries are built and installed together.
+    public static func locateExecutable(_ name: String, environment: [String: String]) -> String? {
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buf, buf.count - 1)
         if n > 0 {
             let exe = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if let slash = exe.lastIndex(of: "/") {
-                let candidate = String(exe[..<slash]) + "/hoistd"
+                let candidate = String(exe[..<slash]) + "/" + name
                 if access(candidate, X_OK) == 0 { return candidate }
             }
         }
         for dir in (environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").split(separator: ":") {
-            let candidate = "\(dir)/hoistd"
+            let candidate = "\(dir)/\(name)"
             if access(candidate, X_OK) == 0 { return candidate }
         }
         return nil

@@ -1,12 +1,13 @@
 import ArgumentParser
-import Dispatch
-import HoistDistribution
+import HoistClient
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `hoist registry serve`: runs an OCI distribution registry in this process (no daemon
-/// needed) until SIGINT or SIGTERM.
+/// `hoist registry serve`: runs an OCI distribution registry (no daemon needed) until SIGINT
+/// or SIGTERM. The server is its own executable, `hoist-registry`, which this command execs
+/// with the parsed flags (it checks their values): the registry links the HTTP client and TLS
+/// stacks, and keeping them out of `hoist` halves the start time of every other command.
 struct RegistryServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run an OCI image registry")
 
@@ -24,60 +25,19 @@ struct RegistryServeCommand: AsyncParsableCommand {
     var tlsKey: String?
 
     func run() async throws {
-        if (tlsCert == nil) != (tlsKey == nil) { throw CLIMessage("--tls-cert and --tls-key must be given together") }
-        guard let colon = addr.lastIndex(of: ":"), let port = Int(addr[addr.index(after: colon)...]), (0...65535).contains(port) else {
-            throw CLIMessage("invalid --addr \"\(addr)\": expected HOST:PORT")
+        let env = CLIEnvironment.current?.environment ?? ProcessEnvironment.current()
+        guard let exe = DaemonLauncher.locateExecutable("hoist-registry", environment: env) else {
+            throw CLIMessage("hoist registry serve: the hoist-registry executable is neither beside hoist nor on $PATH")
         }
-        var host = String(addr[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        if host.isEmpty { host = "0.0.0.0" }
-        guard let mode = RegistryServerAuth.Mode(rawValue: auth) else {
-            throw CLIMessage("invalid --auth \"\(auth)\": expected \"basic\" or \"token\"")
-        }
-
-        var registryAuth: RegistryServerAuth?
-        if let htpasswd {
-            let users: Htpasswd
-            do { users = try Htpasswd(path: htpasswd) } catch { throw CLIMessage("\(error)") }
-            for u in users.unsupported {
-                Out.error("warning: htpasswd user \"\(u.user)\": unsupported hash \(u.scheme); use htpasswd -B (bcrypt)")
-            }
-            registryAuth = RegistryServerAuth(users: users, mode: mode)
-        }
-        let storage: RegistryStorage
-        do { storage = try RegistryStorage(root: root) } catch { throw CLIMessage("\(error)") }
-        let server: RegistryServer
-        do {
-            server = try RegistryServer(storage: storage, auth: registryAuth, tls: tlsCert.flatMap { c in tlsKey.map { (certificate: c, key: $0) } })
-        } catch { throw CLIMessage("\(error)") }
-        let bound: String
-        do {
-            let address = try await server.start(host: host, port: port)
-            bound = address.host.contains(":") ? "[\(address.host)]:\(address.port)" : "\(address.host):\(address.port)"
-        } catch {
-            throw CLIMessage("\(error)")
-        }
-        let stop = ShutdownSignals { Task { await server.shutdown() } }
-        Out.print("hoist registry listening on \(server.scheme)://\(bound) (root \(root))")
-        try await server.waitUntilClosed()
-        stop.cancel()
+        var argv = [exe, "--addr", addr, "--root", root, "--auth", auth]
+        if let htpasswd { argv += ["--htpasswd", htpasswd] }
+        if let tlsCert { argv += ["--tls-cert", tlsCert] }
+        if let tlsKey { argv += ["--tls-key", tlsKey] }
+        // exec keeps the PID: whoever started `hoist registry serve` signals the registry itself.
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        execv(exe, &cargs)
+        let reason = String(cString: strerror(errno))
+        cargs.forEach { free($0) }
+        throw CLIMessage("hoist registry serve: cannot run \(exe): \(reason)")
     }
-}
-
-/// SIGINT/SIGTERM call `action` once (Dispatch signal sources; the default handlers are ignored).
-private final class ShutdownSignals: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private let queue = DispatchQueue(label: "hoist.registry.signals")
-
-    init(_ action: @escaping @Sendable () -> Void) {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            s.setEventHandler(handler: action)
-            s.resume()
-            sources.append(s)
-        }
-    }
-
-    func cancel() { sources.forEach { $0.cancel() } }
 }
