@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 
 #ifndef STATX_MNT_ID
 #define STATX_MNT_ID 0x00001000U
@@ -64,6 +66,37 @@ int choist_mount_in_dir(const char *dir, const char *source, const char *target,
     if (e != 0) return e;
     pthread_join(t, NULL);
     return r.err;
+}
+
+struct netns_req { const char *path; int create; int result; };
+
+static void *netns_thread(void *arg) {
+    struct netns_req *r = arg;
+    if (r->create) {
+        if (unshare(CLONE_NEWNET) != 0) { r->result = -errno; return NULL; }
+        if (mount("/proc/thread-self/ns/net", r->path, NULL, MS_BIND, NULL) != 0) { r->result = -errno; return NULL; }
+    } else {
+        int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) { r->result = -errno; return NULL; }
+        int rc = setns(fd, CLONE_NEWNET);
+        int e = errno;
+        close(fd);
+        if (rc != 0) { r->result = -e; return NULL; }
+    }
+    int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    r->result = s >= 0 ? s : -errno;
+    if (s < 0 && r->create) umount2(r->path, MNT_DETACH);
+    /* The thread ends here, still in the other namespace: nothing else ever runs on it. */
+    return NULL;
+}
+
+int choist_netlink_socket_in_netns(const char *nspath, int create) {
+    struct netns_req r = { nspath, create, -EINVAL };
+    pthread_t t;
+    int e = pthread_create(&t, NULL, netns_thread, &r);
+    if (e != 0) return -e;
+    pthread_join(t, NULL);
+    return r.result;
 }
 
 dev_t choist_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }

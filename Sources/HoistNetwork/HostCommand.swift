@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import HoistCore
 
-/// Runs the few host tools networking needs (`ip`, `iptables-restore`, `unshare`) with
+/// Runs the few host tools networking needs (`ip` for bridges, `iptables-restore`) with
 /// posix_spawn (the daemon must never fork), feeding a batch on stdin so each step is one
 /// process, not one per rule.
 enum HostCommand {
@@ -89,6 +89,4 @@ enum HostCommand {
     static let ip = "/usr/sbin/ip"
     static let iptables = "/usr/sbin/iptables"
     static let iptablesRestore = "/usr/sbin/iptables-restore"
-    static let unshare = "/usr/bin/unshare"
-    static let nsenter = "/usr/bin/nsenter"
 }

@@ -1,14 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 import HoistCore
+import HoistSys
 
 /// One container's network namespace, kept as a bind-mounted nsfs file under the exec
 /// root so it exists before the runtime starts the container (which then joins it) and
-/// outlives hoistd. Built with two processes: `unshare --net=FILE ip -batch -` (makes the
-/// namespace and configures its side, the veth peer landing in the host namespace), then
-/// `ip -batch -` on the host to enslave the peer to the bridge.
+/// outlives hoistd. Made and wired over rtnetlink (RouteNetlink): one request creates each
+/// veth pair with its host end on the bridge and up and its container end in the namespace;
+/// then the container end comes up with its address and default route. No process is spawned.
 enum Sandbox {
     struct Link {
         var ifName: String
@@ -21,56 +21,58 @@ enum Sandbox {
         var defaultRoute: Bool
     }
 
-    static func nsLines(_ links: [Link]) -> String {
-        var s = ""
-        for l in links {
-            s += "link add \(l.ifName) type veth peer name \(l.hostVeth) netns /proc/\(getpid())/ns/net\n"
-            s += "link set \(l.ifName) address \(l.mac)\n"
-            s += "addr add \(l.ip)/\(l.prefix) dev \(l.ifName)\n"
-            s += "link set \(l.ifName) up\n"
-            if l.defaultRoute, let gw = l.gateway { s += "route add default via \(gw) dev \(l.ifName)\n" }
-        }
-        return s
-    }
-
-    static func hostLines(_ links: [Link]) -> String {
-        links.map { "link set \($0.hostVeth) master \($0.bridge) up\n" }.joined()
-    }
-
     /// Creates the namespace at `path` with loopback up and `links`.
     static func create(path: String, links: [Link]) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o444)
         guard fd >= 0 else { throw HoistError.internal("creating \(path): \(String(cString: strerror(errno)))") }
         close(fd)
         do {
-            try HostCommand.check(HostCommand.unshare, ["--net=\(path)", HostCommand.ip, "-batch", "-"],
-                                  input: "link set lo up\n" + nsLines(links), what: "network namespace setup")
-            if !links.isEmpty {
-                try HostCommand.check(HostCommand.ip, ["-batch", "-"], input: hostLines(links), what: "veth setup")
-            }
+            let ns = try RouteNetlink.namespace(at: path, create: true)
+            try ns.setUp(index: 1)
+            try wire(links, namespace: ns, path: path)
         } catch {
             destroy(path: path, hostVeths: links.map(\.hostVeth))
-            throw error
+            throw HoistError.internal("network namespace setup: \(error)")
         }
     }
 
     /// Adds links to an existing namespace (`network connect` of a running container).
     static func add(path: String, links: [Link]) throws {
         do {
-            try HostCommand.check(HostCommand.nsenter, ["--net=\(path)", HostCommand.ip, "-batch", "-"], input: nsLines(links),
-                                  what: "network connect")
-            try HostCommand.check(HostCommand.ip, ["-batch", "-"], input: hostLines(links), what: "veth setup")
+            try wire(links, namespace: try RouteNetlink.namespace(at: path, create: false), path: path)
         } catch {
             deleteLinks(links.map(\.hostVeth))
-            throw error
+            throw HoistError.internal("network connect: \(error)")
         }
+    }
+
+    private static func wire(_ links: [Link], namespace ns: RouteNetlink, path: String) throws {
+        guard !links.isEmpty else { return }
+        let host = try RouteNetlink.host()
+        let nsFD = open(path, O_RDONLY | O_CLOEXEC)
+        guard nsFD >= 0 else { throw Sys.error("open", path) }
+        defer { close(nsFD) }
+        for l in links {
+            guard let mac = macBytes(l.mac) else { throw HoistError.internal("invalid MAC address \(l.mac)") }
+            try host.addVeth(name: l.hostVeth, master: try host.index(of: l.bridge), peer: l.ifName, peerMAC: mac, peerNamespace: nsFD)
+            let index = try ns.index(of: l.ifName)
+            try ns.setUp(index: index)
+            try ns.addAddress(l.ip, prefix: l.prefix, index: index)
+            if l.defaultRoute, let gw = l.gateway { try ns.addDefaultRoute(via: gw, index: index) }
+        }
+    }
+
+    static func macBytes(_ mac: String) -> [UInt8]? {
+        let parts = mac.split(separator: ":")
+        guard parts.count == 6 else { return nil }
+        let bytes = parts.compactMap { UInt8($0, radix: 16) }
+        return bytes.count == 6 ? bytes : nil
     }
 
     /// Deleting the host end of a veth removes both ends.
     static func deleteLinks(_ hostVeths: [String]) {
-        let present = hostVeths.filter { FileManager.default.fileExists(atPath: "/sys/class/net/\($0)") }
-        guard !present.isEmpty else { return }
-        _ = try? HostCommand.run(HostCommand.ip, ["-force", "-batch", "-"], input: present.map { "link del \($0)\n" }.joined())
+        guard !hostVeths.isEmpty, let host = try? RouteNetlink.host() else { return }
+        for veth in hostVeths { try? host.deleteLink(veth) }
     }
 
     /// Removes the links and the namespace file (the kernel frees the namespace once the

@@ -24,6 +24,13 @@ int choist_mount_in_dir(const char *dir, const char *source, const char *target,
 
 dev_t choist_makedev(unsigned int major, unsigned int minor);
 
+/* A NETLINK_ROUTE socket bound to the network namespace at `nspath`, opened on a short-lived
+   thread that enters that namespace (setns) so no other thread of the process ever changes
+   namespace. With `create` != 0 the thread first makes a new namespace (unshare) and
+   bind-mounts it onto `nspath` (an existing file), which keeps it alive. Returns the socket
+   (close-on-exec) or -errno. */
+int choist_netlink_socket_in_netns(const char *nspath, int create);
+
 /* syncfs(2): flush the whole file system holding fd. */
 int choist_syncfs(int fd);
 #endif
