@@ -29,6 +29,8 @@ public actor Engine {
     var waiters: [String: [Waiter]] = [:]
     /// Containers between "start requested" and "running", so a second start is refused.
     var starting: Set<String> = []
+    /// crun's compiled seccomp filters, reused across containers with the same profile.
+    var seccompFilters = SeccompFilterCache()
 
     private let versionInfo: SystemVersion
 

@@ -76,13 +76,15 @@ extension Engine {
         let rootfs = paths.rootfs(id)
         let dir = paths.containerDir(id)
         let stateDir = paths.stateDir(id)
+        let unknownSeccompProfile: RuntimeSpec.Seccomp?
         do {
             try mountRootfs(id: id, image: image)
             let user = try UserResolver.resolve(rec.config.User, rootfs: rootfs)
             var spec = processSpec(rec, user: user, dir: dir)
             spec.mounts = try await prepareMounts(rec, rootfs: rootfs)
             spec.network = try setUpNetwork(id)
-            try BundleWriter.write(id: id, spec: spec, rootfs: rootfs, bundleDir: dir)
+            unknownSeccompProfile = try BundleWriter.write(id: id, spec: spec, rootfs: rootfs, bundleDir: dir,
+                                                           seccompFilters: runtime.name == "crun" ? seccompFilters : nil)
             // The previous run's shim answers waits before it deletes the runtime state:
             // let it finish, so the runtime never sees the ID twice.
             await Engine.waitForShimExit(stateDir: stateDir)
@@ -113,6 +115,7 @@ extension Engine {
         let pid: Int32
         do {
             if case .created(let p) = try await shim.state() { pid = p } else { pid = 0 }
+            if let unknownSeccompProfile { seccompFilters.learn(unknownSeccompProfile, containerID: id) }
             try await shim.start()
         } catch {
             try? await shim.kill(signal: SIGKILL)

@@ -39,9 +39,13 @@ public enum BundleWriter {
     static let defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     /// Writes `<bundleDir>/config.json` (atomically). `rootfs` is the container's root,
-    /// already mounted.
-    public static func write(id: String, spec: ContainerProcessSpec, rootfs: String, bundleDir: String) throws {
-        let config = try makeSpec(id: id, spec: spec, rootfs: rootfs)
+    /// already mounted. With `seccompFilters` (crun), a known compiled filter goes into the
+    /// spec; an unknown profile is returned, for the cache to learn after create.
+    @discardableResult
+    public static func write(id: String, spec: ContainerProcessSpec, rootfs: String, bundleDir: String,
+                             seccompFilters: SeccompFilterCache? = nil) throws -> RuntimeSpec.Seccomp? {
+        var config = try makeSpec(id: id, spec: spec, rootfs: rootfs)
+        let unknownProfile = seccompFilters?.prepare(&config)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data: Data
@@ -52,6 +56,7 @@ public enum BundleWriter {
         } catch {
             throw HoistError.internal("write \(bundleDir)/config.json: \(error.localizedDescription)", cause: error)
         }
+        return unknownProfile
     }
 
     /// The runtime spec, without writing it (tests, `inspect`-style debugging).

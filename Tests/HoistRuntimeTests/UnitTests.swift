@@ -125,3 +125,43 @@ import Testing
         #expect(throws: HoistError.self) { try RuntimeProbe.find(preferred: "kata-nope") }
     }
 }
+
+@Suite struct SeccompFilterCacheTests {
+    func spec(_ action: String) -> RuntimeSpec {
+        RuntimeSpec(linux: .init(seccomp: .init(defaultAction: action, syscalls: [.init(names: ["keyctl"], action: "SCMP_ACT_ERRNO")])))
+    }
+
+    @Test func learnsFromTheRuntimeStateAndAnnotatesTheNextSpec() throws {
+        let root = NSTemporaryDirectory() + "seccomp-cache-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var cache = SeccompFilterCache(stateRoot: root)
+        var first = spec("SCMP_ACT_ALLOW")
+        let unknown = try #require(cache.prepare(&first))
+        #expect(first.annotations == nil)
+
+        // Nothing compiled yet (no state file, or a torn one): still unknown.
+        cache.learn(unknown, containerID: "c1")
+        try FileManager.default.createDirectory(atPath: root + "/c1", withIntermediateDirectories: true)
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: root + "/c1/seccomp.bpf"))
+        cache.learn(unknown, containerID: "c1")
+        var again = spec("SCMP_ACT_ALLOW")
+        #expect(cache.prepare(&again) != nil)
+
+        let filter = Data((0..<16).map { UInt8($0) })
+        try filter.write(to: URL(fileURLWithPath: root + "/c1/seccomp.bpf"))
+        cache.learn(unknown, containerID: "c1")
+        var second = spec("SCMP_ACT_ALLOW")
+        #expect(cache.prepare(&second) == nil)
+        #expect(second.annotations?[SeccompFilterCache.annotation] == filter.base64EncodedString())
+
+        // Another profile is compiled again.
+        var other = spec("SCMP_ACT_LOG")
+        #expect(cache.prepare(&other) != nil)
+        #expect(other.annotations == nil)
+
+        // No seccomp at all: nothing to learn, nothing added.
+        var none = RuntimeSpec(linux: .init())
+        #expect(cache.prepare(&none) == nil)
+        #expect(none.annotations == nil)
+    }
+}

@@ -194,3 +194,29 @@ def test_container_layer_survives_restart(daemon):
     p = daemon.hoist("start", "-a", name)
     assert p.stdout == "first\n", describe(p)
     daemon.ok("rm", name)
+
+
+# Creating a user namespace needs no capability, so only the seccomp profile (Docker's
+# default allows unshare/clone namespaces only with CAP_SYS_ADMIN) makes this fail.
+USERNS_PROBE = "unshare -U true && echo USERNS-ALLOWED || echo USERNS-DENIED"
+
+
+def test_default_seccomp_profile_applies_to_every_container_and_exec(daemon):
+    # hoistd reuses crun's compiled filter after the first container: the later ones and
+    # their execs must be filtered exactly the same.
+    for _ in range(3):
+        p = daemon.hoist("run", "--rm", "busybox", "sh", "-c", "grep '^Seccomp:' /proc/self/status; " + USERNS_PROBE)
+        assert p.returncode == 0, describe(p)
+        assert "Seccomp:\t2" in p.stdout and "USERNS-DENIED" in p.stdout, describe(p)
+    name = unique()
+    daemon.ok("run", "-d", "--name", name, "busybox", "sleep", "60")
+    try:
+        p = daemon.hoist("exec", name, "sh", "-c", USERNS_PROBE)
+        assert "USERNS-DENIED" in p.stdout, describe(p)
+    finally:
+        daemon.hoist("rm", "-f", name)
+
+
+def test_privileged_runs_without_seccomp(daemon):
+    p = daemon.hoist("run", "--rm", "--privileged", "busybox", "sh", "-c", "grep '^Seccomp:' /proc/self/status; " + USERNS_PROBE)
+    assert p.returncode == 0 and "Seccomp:\t0" in p.stdout and "USERNS-ALLOWED" in p.stdout, describe(p)
