@@ -34,7 +34,7 @@ final class RouteNetlink {
     /// A socket in the namespace at `path`; with `create`, a new namespace bind-mounted there
     /// (the file must exist).
     static func namespace(at path: String, create: Bool) throws -> RouteNetlink {
-        let fd = NetworkNamespace.netlinkSocket(path: path, create: create)
+        let fd = NamespacedNetlink.netlinkSocket(path: path, create: create)
         guard fd >= 0 else { throw Sys.error(create ? "creating network namespace" : "entering network namespace", path, errno: -fd) }
         return RouteNetlink(fd: fd)
     }
