@@ -55,6 +55,8 @@ public struct HostConfig: Codable, Sendable, Equatable {
     public var AutoRemove: Bool?
     public var CapAdd: [String]?
     public var CapDrop: [String]?
+    /// `--security-opt`: `seccomp=unconfined`, `seccomp=<profile JSON>`, `no-new-privileges`...
+    public var SecurityOpt: [String]?
     public var Privileged: Bool?
     public var ReadonlyRootfs: Bool?
     public var Init: Bool?

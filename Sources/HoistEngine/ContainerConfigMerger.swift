@@ -61,6 +61,7 @@ enum ContainerConfigMerger {
     }
 
     static func validate(_ h: HostConfig) throws {
+        _ = try SecurityOptions.parse(h.SecurityOpt)
         if let m = h.Memory, m > 0, m < 6 * 1024 * 1024 {
             throw HoistError.invalid("Minimum memory limit allowed is 6MB")
         }

@@ -3,9 +3,11 @@ import HoistAPIModels
 import HoistRuntime
 import HoistSys
 
-/// Run options that become part of the OCI spec: `--init` and `--ulimit`.
+/// Run options that become part of the OCI spec: `--init`, `--ulimit` and `--security-opt`.
 extension Engine {
     func applyRunOptions(_ spec: inout ContainerProcessSpec, _ rec: ContainerRecord) {
+        // Checked at create; a record from before that check keeps the defaults.
+        (try? SecurityOptions.parse(rec.hostConfig.SecurityOpt))?.apply(to: &spec)
         if rec.hostConfig.Init == true { spec.initBinary = InitBinary.path ?? "" }
         for u in rec.hostConfig.Ulimits ?? [] {
             spec.ulimits.append(.init(name: u.Name, soft: UInt64(max(u.Soft, 0)), hard: UInt64(max(u.Hard, 0))))

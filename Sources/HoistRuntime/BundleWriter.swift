@@ -116,7 +116,8 @@ public enum BundleWriter {
             resources: resources,
             cgroupsPath: "/hoist/\(id)",
             namespaces: namespaces,
-            seccomp: (s.seccomp && !s.privileged) ? DefaultSeccomp.profile(capabilities: Set(caps)) : nil,
+            seccomp: (s.seccomp && !s.privileged)
+                ? (s.seccompProfile?.runtimeProfile(capabilities: Set(caps)) ?? DefaultSeccomp.profile(capabilities: Set(caps))) : nil,
             rootfsPropagation: nil,
             maskedPaths: s.privileged ? nil : maskedPaths,
             readonlyPaths: s.privileged ? nil : readonlyPaths)

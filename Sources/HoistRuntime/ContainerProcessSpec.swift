@@ -37,6 +37,8 @@ public struct ContainerProcessSpec: Sendable, Equatable {
     public var shmSize: Int64?
     /// Docker's default seccomp profile (off = `--security-opt seccomp=unconfined`).
     public var seccomp: Bool
+    /// `--security-opt seccomp=PROFILE` instead of Docker's default.
+    public var seccompProfile: SeccompProfile?
     public var noNewPrivileges: Bool
     /// `--init`: this host binary (tini) is bound read-only at /sbin/docker-init and runs as
     /// PID 1 with the command after `--`; empty means it was asked for but is missing.

@@ -165,3 +165,31 @@ import Testing
         #expect(none.annotations == nil)
     }
 }
+
+@Suite struct SeccompProfileTests {
+    @Test func resolvesDockerProfileForTheContainersCapabilities() throws {
+        let p = try SeccompProfile.parse("""
+        {"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,
+         "archMap":[{"architecture":"SCMP_ARCH_AARCH64"},{"architecture":"SCMP_ARCH_X86_64","subArchitectures":["SCMP_ARCH_X86"]}],
+         "syscalls":[{"names":["read","write"],"action":"SCMP_ACT_ALLOW"},
+                     {"names":["mount"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_SYS_ADMIN"]}},
+                     {"names":["arm_only"],"action":"SCMP_ACT_ALLOW","includes":{"arches":["arm64"]}},
+                     {"names":["unshare"],"action":"SCMP_ACT_ALLOW","excludes":{"caps":["SYS_ADMIN"]}},
+                     {"name":"old_style","action":"SCMP_ACT_ALLOW","args":[{"index":0,"value":8,"op":"SCMP_CMP_EQ"}]}]}
+        """)
+        let plain = p.runtimeProfile(capabilities: ["CAP_CHOWN"])
+        #expect(plain.architectures == ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"])
+        #expect(plain.defaultErrnoRet == 1)
+        #expect(plain.syscalls?.map(\.names) == [["read", "write"], ["unshare"], ["old_style"]])
+        #expect(plain.syscalls?.last?.args == [.init(index: 0, value: 8, op: "SCMP_CMP_EQ")])
+        let admin = p.runtimeProfile(capabilities: ["CAP_CHOWN", "CAP_SYS_ADMIN"])
+        #expect(admin.syscalls?.map(\.names) == [["read", "write"], ["mount"], ["old_style"]])
+    }
+
+    @Test func badJSONReadsAsDockerd() {
+        #expect(throws: HoistError.self) { try SeccompProfile.parse("{\"syscalls\": 3}") }
+        do { _ = try SeccompProfile.parse("nope") } catch let e as HoistError {
+            #expect(e.message.hasPrefix("Decoding seccomp profile failed"))
+        } catch { Issue.record("unexpected \(error)") }
+    }
+}

@@ -1,4 +1,5 @@
 """Isolation: namespaces, hostname, cgroup limits, copy-on-write root."""
+import json
 import os
 import re
 import time
@@ -220,3 +221,64 @@ def test_default_seccomp_profile_applies_to_every_container_and_exec(daemon):
 def test_privileged_runs_without_seccomp(daemon):
     p = daemon.hoist("run", "--rm", "--privileged", "busybox", "sh", "-c", "grep '^Seccomp:' /proc/self/status; " + USERNS_PROBE)
     assert p.returncode == 0 and "Seccomp:\t0" in p.stdout and "USERNS-ALLOWED" in p.stdout, describe(p)
+
+
+SECURITY_PROBE = USERNS_PROBE + "; grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status"
+
+
+@pytest.mark.parametrize("cli", ["hoist", "docker"])
+def test_security_opt_seccomp_unconfined_and_no_new_privileges(daemon, cli):
+    run = getattr(daemon, cli)
+    p = run("run", "--rm", "--security-opt", "seccomp=unconfined", "busybox", "sh", "-c", SECURITY_PROBE)
+    assert p.returncode == 0 and "USERNS-ALLOWED" in p.stdout and "Seccomp:\t0" in p.stdout, describe(p)
+    assert "NoNewPrivs:\t0" in p.stdout, describe(p)
+    p = run("run", "--rm", "--security-opt", "no-new-privileges", "busybox", "sh", "-c", SECURITY_PROBE)
+    assert p.returncode == 0 and "USERNS-DENIED" in p.stdout and "NoNewPrivs:\t1" in p.stdout, describe(p)
+    p = run("run", "--rm", "--security-opt", "no-new-privileges=false", "busybox", "sh", "-c", SECURITY_PROBE)
+    assert p.returncode == 0 and "NoNewPrivs:\t0" in p.stdout, describe(p)
+
+
+@pytest.mark.parametrize("cli", ["hoist", "docker"])
+def test_security_opt_custom_seccomp_profile_file(daemon, cli, tmp_path):
+    # Docker's profile format: archMap, and a rule that only applies with a capability the
+    # container lacks (so rmdir stays allowed).
+    profile = tmp_path / "profile.json"
+    profile.write_text(json.dumps({
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]}],
+        "syscalls": [
+            {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+            {"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "includes": {"caps": ["CAP_SYS_ADMIN"]}},
+        ],
+    }))
+    name = unique()
+    run = getattr(daemon, cli)
+    p = run("run", "--name", name, "--security-opt", f"seccomp={profile}", "busybox", "sh", "-c",
+            "mkdir /tmp/made; echo mkdir=$?; rmdir /no-such-dir; true")
+    try:
+        assert p.returncode == 0, describe(p)
+        assert "mkdir=1" in p.stdout and "Operation not permitted" in p.stderr, describe(p)
+        # rmdir reached the kernel (ENOENT), not the filter (EPERM).
+        assert "No such file or directory" in p.stderr, describe(p)
+        opts = inspect(daemon, name)["HostConfig"]["SecurityOpt"]
+        assert len(opts) == 1 and opts[0].startswith("seccomp={") and '"mkdirat"' in opts[0], opts
+    finally:
+        daemon.hoist("rm", "-f", name)
+
+
+def test_security_opt_bad_values_fail_as_docker(daemon, tmp_path):
+    cases = [
+        (["--security-opt", "foo"], 'Invalid --security-opt: "foo"'),
+        (["--security-opt", f"seccomp={tmp_path}/missing.json"], "opening seccomp profile"),
+        (["--security-opt", "bogus=1"], 'invalid --security-opt 2: "bogus=1"'),
+        (["--security-opt", "no-new-privileges=maybe"], 'invalid --security-opt 2: "no-new-privileges=maybe"'),
+    ]
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text("{not json")
+    cases.append((["--security-opt", f"seccomp={bad_json}"], "compacting json for seccomp profile"))
+    before = daemon.ok("ps", "-aq").split()
+    for args, message in cases:
+        for cli in ("hoist", "docker"):
+            p = getattr(daemon, cli)("run", "--rm", *args, "busybox", "true")
+            assert p.returncode == 125 and message in p.stderr, describe(p)
+    assert daemon.ok("ps", "-aq").split() == before

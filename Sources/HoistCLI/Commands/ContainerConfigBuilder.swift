@@ -1,3 +1,4 @@
+import Foundation
 import HoistAPIModels
 import HoistClient
 import HoistOCI
@@ -209,12 +210,40 @@ struct ContainerConfigBuilder {
         if o.initProcess { host.Init = true }
         if !o.capAdd.isEmpty { host.CapAdd = o.capAdd }
         if !o.capDrop.isEmpty { host.CapDrop = o.capDrop }
+        if !o.securityOpt.isEmpty { host.SecurityOpt = try securityOptions(o.securityOpt, path: path) }
         host.Runtime = o.runtime
         host.NetworkMode = o.network ?? "default"
         try applyNetworkOptions(o, path: path, config: &config, host: &host)
 
         return Result(request: ContainerCreateRequest(config: config, hostConfig: host, networkingConfig: networkingConfig(o)), name: o.name, image: image,
                       attachStdin: attachStdin, attachStdout: attachStdout, attachStderr: attachStderr)
+    }
+}
+
+extension ContainerConfigBuilder {
+    /// docker/cli's parseSecurityOpts: every option but `no-new-privileges` needs a value, and
+    /// `seccomp=FILE` sends the file's JSON (compacted), not its path.
+    static func securityOptions(_ opts: [String], path: CommandPath) throws -> [String] {
+        try opts.map { opt in
+            var sep = opt.firstIndex(of: "=")
+            if sep == nil && opt != "no-new-privileges" { sep = opt.firstIndex(of: ":") }
+            let key = sep.map { String(opt[..<$0]) } ?? opt
+            let value = sep.map { String(opt[opt.index(after: $0)...]) } ?? ""
+            if value.isEmpty && key != "no-new-privileges" {
+                throw ExitError(125, ErrorReporting.report("Invalid --security-opt: \(goQuote(opt))", command: path.display, withHelp: true))
+            }
+            guard key == "seccomp", value != "unconfined", value != "builtin" else { return opt }
+            guard let data = FileManager.default.contents(atPath: value) else {
+                throw ExitError(125, ErrorReporting.report("opening seccomp profile (\(value)) failed: open \(value): no such file or directory",
+                                                           command: path.display, withHelp: true))
+            }
+            guard let object = try? JSONSerialization.jsonObject(with: data),
+                  let compact = try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]) else {
+                throw ExitError(125, ErrorReporting.report("compacting json for seccomp profile (\(value)) failed: invalid JSON",
+                                                           command: path.display, withHelp: true))
+            }
+            return "seccomp=" + String(decoding: compact, as: UTF8.self)
+        }
     }
 }
 

@@ -90,6 +90,9 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .customLong("cap-drop"), help: "Drop Linux capabilities")
     var capDrop: [String] = []
 
+    @Option(name: .customLong("security-opt"), help: "Security Options")
+    var securityOpt: [String] = []
+
     @Option(name: .customLong("runtime"), help: "Runtime to use for this container")
     var runtime: String?
 
