@@ -232,6 +232,26 @@ def test_pull_unknown_tag_is_a_clear_error(daemon, registry, skopeo_image):
     assert image_ids(daemon) == before
 
 
+def test_unreachable_registry_fails_at_once_with_dockers_words(daemon):
+    # A closed port and a name that does not resolve (a reserved .invalid TLD): no retrying
+    # until a timeout, no partial image.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    before = image_ids(daemon)
+    started = time.monotonic()
+    p = daemon.hoist("pull", f"127.0.0.1:{port}/some/image:1", timeout=60)
+    assert p.returncode == 1, describe(p)
+    assert p.stderr.strip() == (f'Error response from daemon: Get "http://127.0.0.1:{port}/v2/some/image/manifests/1": '
+                                f"dial tcp 127.0.0.1:{port}: connect: connection refused"), describe(p)
+    p = daemon.hoist("run", "--rm", "no-such-registry.invalid/app:1", "true", timeout=60)
+    assert p.returncode == 125, describe(p)
+    assert "Unable to find image 'no-such-registry.invalid/app:1' locally" in p.stderr, describe(p)
+    assert "dial tcp: lookup no-such-registry.invalid: no such host" in p.stderr, describe(p)
+    assert time.monotonic() - started < 10, "an unreachable registry must fail fast"
+    assert image_ids(daemon) == before
+
+
 def test_run_pulls_a_missing_image(daemon, skopeo_image):
     ref, digests = skopeo_image
     daemon.hoist("rmi", "-f", ref)

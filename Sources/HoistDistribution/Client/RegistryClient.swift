@@ -28,6 +28,9 @@ public final class RegistryClient: Sendable {
         var config = HTTPClient.Configuration()
         config.redirectConfiguration = .follow(max: 5, allowCycles: false)
         config.timeout = .init(connect: .seconds(15), read: .seconds(120))
+        // A registry that does not resolve or refuses connections fails at once, as in Docker;
+        // retrying until the connect timeout made `pull` of an unreachable name hang 15 s.
+        config.connectionPool.retryConnectionEstablishment = false
         config.decompression = .disabled
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         do {
@@ -140,7 +143,18 @@ public final class RegistryClient: Sendable {
             default: what = "\(h)"
             }
         }
-        return HoistError(.unavailable, "\(method.rawValue) \"\(url)\": \(what)", cause: error)
+        // Go's net errors, as dockerd words them.
+        if let u = URL(string: url), let hostName = u.host {
+            let port = u.port ?? (u.scheme == "https" ? 443 : 80)
+            if what.contains("UnknownHost") || what.contains("Name or service not known") {
+                what = "dial tcp: lookup \(hostName): no such host"
+            } else if what.contains("Connection refused") || what.contains("connection refused") {
+                what = "dial tcp \(hostName):\(port): connect: connection refused"
+            }
+        }
+        // Go's url.Error names the method as `Get`, `Head`...
+        let op = method.rawValue.prefix(1) + method.rawValue.dropFirst().lowercased()
+        return HoistError(.unavailable, "\(op) \"\(url)\": \(what)", cause: error)
     }
 }
 
