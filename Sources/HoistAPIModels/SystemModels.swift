@@ -71,6 +71,7 @@ public struct SystemInfo: Codable, Sendable {
     public var SecurityOptions: [String]
     public var Warnings: [String]?
     public var Swarm: SwarmInfo = SwarmInfo()
+    public var RegistryConfig: RegistryServiceConfig = RegistryServiceConfig()
     public init(ID: String, Containers: Int, ContainersRunning: Int, ContainersPaused: Int, ContainersStopped: Int, Images: Int,
                 DockerRootDir: String, Debug: Bool, SystemTime: String, KernelVersion: String, OperatingSystem: String, NCPU: Int,
                 MemTotal: Int64, Name: String, DefaultRuntime: String, Runtimes: [String: [String: String]]) {
@@ -82,6 +83,34 @@ public struct SystemInfo: Codable, Sendable {
         Architecture = "x86_64"; self.NCPU = NCPU; self.MemTotal = MemTotal; self.Name = Name; Labels = []
         ServerVersion = APIVersion.hoistVersion; self.DefaultRuntime = DefaultRuntime; self.Runtimes = Runtimes
         ExperimentalBuild = false; SecurityOptions = ["name=seccomp,profile=default"]; Warnings = nil
+    }
+}
+
+/// `docker info`'s registry settings: insecure registries and Docker Hub mirrors.
+public struct RegistryServiceConfig: Codable, Sendable {
+    public struct IndexInfo: Codable, Sendable {
+        public var Name: String
+        public var Mirrors: [String]
+        public var Secure: Bool
+        public var Official: Bool
+    }
+    public var AllowNondistributableArtifactsCIDRs: [String] = []
+    public var AllowNondistributableArtifactsHostnames: [String] = []
+    public var InsecureRegistryCIDRs: [String] = ["127.0.0.0/8"]
+    public var IndexConfigs: [String: IndexInfo] = [:]
+    public var Mirrors: [String] = []
+
+    public init() {}
+
+    /// dockerd's: loopback is insecure by default; named insecure registries and Hub's mirrors.
+    public init(insecureRegistries: [String], mirrors: [String]) {
+        Mirrors = mirrors
+        IndexConfigs["docker.io"] = IndexInfo(Name: "docker.io", Mirrors: mirrors, Secure: true, Official: true)
+        for r in insecureRegistries {
+            if r.contains("/") { InsecureRegistryCIDRs.append(r) } else {
+                IndexConfigs[r] = IndexInfo(Name: r, Mirrors: [], Secure: false, Official: false)
+            }
+        }
     }
 }
 

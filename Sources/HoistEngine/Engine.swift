@@ -1,5 +1,6 @@
 import Foundation
 import HoistCore
+import HoistDistribution
 import HoistAPIModels
 import HoistOCI
 import HoistRuntime
@@ -39,6 +40,9 @@ public actor Engine {
         var log = Logger(label: "hoistd.engine")
         log.logLevel = config.debug ? .debug : .info
         logger = log
+        for m in config.registryMirrors where RegistryHost(mirror: m) == nil {
+            throw HoistError.invalid("invalid mirror: \"\(m)\" is not an http or https URL without a path")
+        }
         paths = try EnginePaths(dataRoot: config.dataRoot)
         try Mounts.makeSharedMountPoint(paths.dataRoot + "/containers")
         let metadata = try Metadata(path: paths.dataRoot + "/hoist.db")
@@ -65,13 +69,15 @@ public actor Engine {
         let running = all.filter { $0.status == .running || $0.status == .restarting }.count
         let paused = all.filter { $0.status == .paused }.count
         let imageCount = (try? images.list().count) ?? 0
-        return SystemInfo(ID: HostInfo.machineID(), Containers: all.count, ContainersRunning: running, ContainersPaused: paused,
+        var info = SystemInfo(ID: HostInfo.machineID(), Containers: all.count, ContainersRunning: running, ContainersPaused: paused,
                           ContainersStopped: all.count - running - paused, Images: imageCount, DockerRootDir: paths.dataRoot,
                           Debug: config.debug, SystemTime: Timestamps.rfc3339Nano(Timestamps.nowNanos()),
                           KernelVersion: HostInfo.kernelVersion(), OperatingSystem: HostInfo.operatingSystem(),
                           NCPU: ProcessInfo.processInfo.activeProcessorCount, MemTotal: Int64(ProcessInfo.processInfo.physicalMemory),
                           Name: HostInfo.hostname(), DefaultRuntime: runtime.name,
                           Runtimes: [runtime.name: ["path": runtime.path]])
+        info.RegistryConfig = RegistryServiceConfig(insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors)
+        return info
     }
 
     // MARK: record helpers

@@ -11,6 +11,13 @@ extension Engine {
         RegistryHost(domain: domain, insecureRegistries: config.insecureRegistries)
     }
 
+    /// Where a pull of `domain` goes, in order: Docker Hub's mirrors first (dockerd's
+    /// lookupPullEndpoints), then the registry itself.
+    nonisolated func pullHosts(_ domain: String) -> [RegistryHost] {
+        let mirrors = domain == Reference.defaultDomain ? config.registryMirrors.compactMap { RegistryHost(mirror: $0) } : []
+        return mirrors + [registryHost(domain)]
+    }
+
     /// `POST /images/create?fromImage=&tag=`: pulls one tag (or digest), or every tag of
     /// the repository when neither is given (`pull -a`). Returns the closing status line
     /// (`Status: Downloaded newer image for busybox:latest`).
@@ -22,27 +29,41 @@ extension Engine {
                 ref = try Reference(parsing: "\(ref.repository):\(t)", defaultTag: false)
             }
         }
-        let host = registryHost(ref.domain)
+        let hosts = pullHosts(ref.domain)
         return try await RegistryClient.withHTTPClient { http in
-            let client = RegistryClient(host: host, credentials: credentials, http: http)
-            let puller = ImagePuller(client: client, store: images)
-            if ref.tag == nil && ref.digest == nil {
-                let tags = try await client.listTags(repository: ref.path, display: ref)
-                var changed = false
-                for t in tags {
-                    var one = ref
-                    one.tag = t
-                    changed = try await puller.pull(one, progress: progress).changed || changed
-                    await emitImage("pull", imageID: "", name: one.familiarString)
+            for (i, host) in hosts.enumerated() {
+                let last = i == hosts.count - 1
+                do {
+                    // Hub credentials are not sent to mirrors.
+                    let client = RegistryClient(host: host, credentials: last ? credentials : nil, http: http)
+                    return try await pull(ref, with: ImagePuller(client: client, store: images), client: client, progress: progress)
+                } catch where !last {
+                    // A mirror that fails (down, or without the image) falls back to the next.
+                    logger.info("pull of \(ref.familiarString) from mirror \(host.baseURL) failed, trying the next: \(error)")
                 }
-                return changed ? "Status: Downloaded newer image for \(ref.familiarRepository)"
-                               : "Status: Image is up to date for \(ref.familiarRepository)"
             }
-            let result = try await puller.pull(ref, progress: progress)
-            await emitImage("pull", imageID: result.image.id, name: ref.familiarString)
-            return result.changed ? "Status: Downloaded newer image for \(ref.familiarString)"
-                                  : "Status: Image is up to date for \(ref.familiarString)"
+            throw HoistError.internal("no registry to pull \(ref.familiarString) from")
         }
+    }
+
+    private nonisolated func pull(_ ref: Reference, with puller: ImagePuller, client: RegistryClient,
+                                  progress: @escaping ProgressSink) async throws -> String {
+        if ref.tag == nil && ref.digest == nil {
+            let tags = try await client.listTags(repository: ref.path, display: ref)
+            var changed = false
+            for t in tags {
+                var one = ref
+                one.tag = t
+                changed = try await puller.pull(one, progress: progress).changed || changed
+                await emitImage("pull", imageID: "", name: one.familiarString)
+            }
+            return changed ? "Status: Downloaded newer image for \(ref.familiarRepository)"
+                           : "Status: Image is up to date for \(ref.familiarRepository)"
+        }
+        let result = try await puller.pull(ref, progress: progress)
+        await emitImage("pull", imageID: result.image.id, name: ref.familiarString)
+        return result.changed ? "Status: Downloaded newer image for \(ref.familiarString)"
+                              : "Status: Image is up to date for \(ref.familiarString)"
     }
 
     /// `POST /images/{name}/push?tag=`: one tag, or every local tag of the repository when

@@ -14,6 +14,8 @@ public struct EngineConfig: Sendable {
     public var bip: String?
     /// Registries spoken to over plain HTTP (`--insecure-registry`), besides loopback ones.
     public var insecureRegistries: [String] = []
+    /// `--registry-mirror`: tried in order before Docker Hub when pulling docker.io images.
+    public var registryMirrors: [String] = []
     public init(dataRoot: String, runtime: String?, shimPath: String, debug: Bool) {
         self.dataRoot = dataRoot; self.runtime = runtime; self.shimPath = shimPath; self.debug = debug
     }

@@ -28,6 +28,9 @@ struct Hoistd: AsyncParsableCommand {
     @Option(name: .customLong("insecure-registry"), help: "Enable insecure registry communication")
     var insecureRegistries: [String] = []
 
+    @Option(name: .customLong("registry-mirror"), help: "Preferred Docker registry mirror")
+    var registryMirrors: [String] = []
+
     @Option(name: [.customShort("b"), .customLong("bridge")], help: "Attach containers to a network bridge")
     var bridge: String = "hoist0"
 
@@ -63,6 +66,7 @@ struct Hoistd: AsyncParsableCommand {
         do {
             var engineConfig = EngineConfig(dataRoot: dataRoot, runtime: runtime, shimPath: shim ?? Self.defaultShimPath(), debug: debug)
             engineConfig.insecureRegistries = insecureRegistries
+            engineConfig.registryMirrors = registryMirrors
             engineConfig.bridge = bridge
             engineConfig.bip = bip
             engine = try await Engine(config: engineConfig)

@@ -221,7 +221,9 @@ def _proc_cmdline(pid: int) -> str:
 class Daemon:
     """One hoistd on its own data root and socket under a unique /tmp directory."""
 
-    def __init__(self, tag: str = "s"):
+    def __init__(self, tag: str = "s", extra_args: list[str] | None = None):
+        # hoistd flags beyond the data root, socket, pidfile and bridge (`--registry-mirror`...).
+        self.extra_args = list(extra_args or [])
         self.tmp = Path(tempfile.mkdtemp(prefix=f"hoist-it-{tag}-", dir="/tmp"))
         self.root = self.tmp / "root"
         self.sock = str(self.tmp / "hoist.sock")
@@ -250,7 +252,7 @@ class Daemon:
         self._logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [str(HOISTD), "--data-root", str(self.root), "-H", self.host, "--pidfile", str(self.pidfile),
-             "--bridge", self.bridge, "--bip", self.bip],
+             "--bridge", self.bridge, "--bip", self.bip, *self.extra_args],
             env=self.base_env, stdin=subprocess.DEVNULL, stdout=self._logf, stderr=subprocess.STDOUT,
             start_new_session=True)
         deadline = time.monotonic() + timeout

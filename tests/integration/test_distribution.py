@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import describe, run_cmd, unique
+from conftest import Daemon, describe, run_cmd, unique
 
 REGISTRY = shutil.which("docker-registry")
 SKOPEO = shutil.which("skopeo")
@@ -590,3 +590,48 @@ def test_pull_all_tags(daemon, registry, busybox_tar):
         daemon.ok("rmi", f"{repo}:one", f"{repo}:two")
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_registry_mirror_serves_docker_hub_pulls(daemon, registry, busybox_tar):
+    """`--registry-mirror`: docker.io pulls try the mirrors in order (a dead one is skipped),
+    then Docker Hub; other registries are never mirrored."""
+    tag = unique("m")
+    daemon.ok("tag", "busybox", f"{registry.addr}/library/busybox:{tag}")
+    try:
+        p = daemon.hoist("push", f"{registry.addr}/library/busybox:{tag}", timeout=120)
+        assert p.returncode == 0, describe(p)
+    finally:
+        daemon.hoist("rmi", f"{registry.addr}/library/busybox:{tag}")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    mirrors = [f"http://127.0.0.1:{dead}", f"http://{registry.addr}"]
+    d = Daemon("m", extra_args=[a for m in mirrors for a in ("--registry-mirror", m)])
+    try:
+        d.start()
+        p = d.hoist("pull", f"busybox:{tag}", timeout=120)
+        assert p.returncode == 0, describe(p)
+        assert f"Status: Downloaded newer image for busybox:{tag}" in p.stdout, describe(p)
+        p = d.hoist("run", "--rm", f"busybox:{tag}", "echo", "from the mirror")
+        assert p.returncode == 0 and p.stdout == "from the mirror\n", describe(p)
+        for cli in (d.hoist, d.docker):
+            p = cli("info")
+            assert p.returncode == 0, describe(p)
+            assert " Registry Mirrors:\n" + "".join(f"  {m}\n" for m in mirrors) in p.stdout, describe(p)
+        # Not on the mirror: Docker Hub is tried last (and cannot be reached from here).
+        p = d.hoist("pull", "busybox:not-mirrored", timeout=60)
+        assert p.returncode == 1 and "registry-1.docker.io" in p.stderr, describe(p)
+        # Another registry is never mirrored.
+        p = d.hoist("pull", f"127.0.0.1:{dead}/library/busybox:{tag}", timeout=60)
+        assert p.returncode == 1 and "connection refused" in p.stderr, describe(p)
+    finally:
+        d.cleanup()
+
+
+def test_invalid_registry_mirror_stops_hoistd(tmp_path):
+    d = Daemon("m", extra_args=["--registry-mirror", "ftp://mirror.example/path"])
+    try:
+        with pytest.raises(RuntimeError, match="invalid mirror"):
+            d.start(timeout=10)
+    finally:
+        d.cleanup()

@@ -135,6 +135,19 @@ struct InfoCommand: AsyncParsableCommand {
             for l in labels { o += "  \(l)\n" }
         }
         line(" Experimental:", b("ExperimentalBuild"))
+        let registry = i["RegistryConfig"]
+        let insecureIndexes = (registry?["IndexConfigs"]?.objectValue?.entries ?? []).map(\.value)
+            .filter { $0["Secure"]?.boolValue == false }.compactMap { $0["Name"]?.stringValue }.sorted()
+        let insecure = insecureIndexes + (registry?["InsecureRegistryCIDRs"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if !insecure.isEmpty {
+            o += " Insecure Registries:\n"
+            for r in insecure { o += "  \(r)\n" }
+        }
+        let mirrors = (registry?["Mirrors"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if !mirrors.isEmpty {
+            o += " Registry Mirrors:\n"
+            for m in mirrors { o += "  \(m)\n" }
+        }
         line(" Live Restore Enabled:", b("LiveRestoreEnabled"))
         o += "\n"
         return o

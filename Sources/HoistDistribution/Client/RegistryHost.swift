@@ -1,3 +1,4 @@
+import Foundation
 import HoistOCI
 
 /// Where a repository's registry answers: `docker.io` is served by `registry-1.docker.io`;
@@ -14,6 +15,17 @@ public struct RegistryHost: Sendable, Hashable {
         let host = domain == Reference.defaultDomain ? "registry-1.docker.io" : domain
         plainHTTP = RegistryHost.allowsPlainHTTP(domain, insecureRegistries: insecureRegistries)
         baseURL = (plainHTTP ? "http://" : "https://") + host
+    }
+
+    /// A pull-through mirror of Docker Hub (`--registry-mirror https://mirror.example:5000`):
+    /// docker.io references, served from `url`. nil unless `url` is an http(s) URL with a host
+    /// and no path, as dockerd's ValidateMirror requires.
+    public init?(mirror url: String) {
+        guard let u = URL(string: url), let scheme = u.scheme, scheme == "http" || scheme == "https",
+              let host = u.host, !host.isEmpty, u.path.isEmpty || u.path == "/", u.query == nil else { return nil }
+        domain = Reference.defaultDomain
+        plainHTTP = scheme == "http"
+        baseURL = "\(scheme)://\(u.port.map { "\(host):\($0)" } ?? host)"
     }
 
     /// Loopback (`localhost`, 127.0.0.0/8, `[::1]`) and `--insecure-registry` entries.
