@@ -635,3 +635,46 @@ def test_invalid_registry_mirror_stops_hoistd(tmp_path):
             d.start(timeout=10)
     finally:
         d.cleanup()
+
+
+def test_login_push_pull_against_a_token_auth_registry(daemon, tmp_path):
+    """Bearer tokens: `hoist registry serve --auth token` answers 401 with a
+    WWW-Authenticate challenge naming its /token realm; the client fetches a scoped token
+    with the stored credentials (hoist, and the docker CLI through hoistd)."""
+    from test_registry_server import Registry as HoistRegistry
+    htpasswd = shutil.which("htpasswd")
+    if not htpasswd:
+        pytest.skip("htpasswd (apache2-utils) is needed")
+    p = run_cmd([htpasswd, "-Bbc", tmp_path / "htpasswd", "bob", "t0ken"])
+    assert p.returncode == 0, describe(p)
+    reg = HoistRegistry(tmp_path / "root", ["--htpasswd", str(tmp_path / "htpasswd"), "--auth", "token"])
+    cfg = tmp_path / "cfg"
+    env = dict(daemon.env, HOIST_CONFIG=str(cfg))
+    ref = f"{reg.addr}/team/{unique('t')}:v1"
+    try:
+        status, headers, _ = reg.request("GET", "/v2/")
+        assert status == 401 and headers["www-authenticate"].startswith("Bearer realm="), (status, headers)
+        daemon.ok("tag", "busybox:latest", ref)
+        p = daemon.hoist("push", ref, env=env, timeout=60)
+        assert p.returncode == 1 and "unauthorized" in p.stderr.lower(), describe(p)
+        p = daemon.hoist("login", "-u", "bob", "--password-stdin", reg.addr, input="nope\n", env=env)
+        assert p.returncode == 1, describe(p)
+        p = daemon.hoist("login", "-u", "bob", "--password-stdin", reg.addr, input="t0ken\n", env=env)
+        assert p.returncode == 0 and p.stdout.strip() == "Login Succeeded", describe(p)
+        p = daemon.hoist("push", ref, env=env, timeout=120)
+        assert p.returncode == 0, describe(p)
+        daemon.ok("rmi", ref)
+        p = daemon.hoist("pull", ref, env=env, timeout=120)
+        assert p.returncode == 0, describe(p)
+        p = daemon.hoist("run", "--rm", ref, "echo", "token ok")
+        assert p.returncode == 0 and p.stdout == "token ok\n", describe(p)
+        daemon.ok("rmi", ref)
+        # The docker CLI logs in through hoistd's /auth and sends X-Registry-Auth.
+        p = daemon.docker("login", "-u", "bob", "--password-stdin", reg.addr, input="t0ken\n")
+        assert p.returncode == 0, describe(p)
+        p = daemon.docker("pull", ref, timeout=120)
+        assert p.returncode == 0, describe(p)
+    finally:
+        daemon.hoist("rmi", "-f", ref)
+        daemon.docker("logout", reg.addr)
+        assert reg.stop() == 0
