@@ -678,3 +678,64 @@ def test_login_push_pull_against_a_token_auth_registry(daemon, tmp_path):
         daemon.hoist("rmi", "-f", ref)
         daemon.docker("logout", reg.addr)
         assert reg.stop() == 0
+
+
+def test_failed_pull_keeps_verified_layers_and_the_next_pull_resumes(daemon, registry, busybox_tar):
+    """Layer 1 downloads and verifies, layer 2 is corrupt: no image, but layer 1's verified
+    blob stays in the content store, so the next pull needs only layer 2 (proved by deleting
+    layer 1 from the registry in between)."""
+    d = Path(tempfile.mkdtemp(prefix="hoist-it-oci-", dir="/tmp"))
+    try:
+        base = salted(busybox_tar, unique("resume"))
+        top_buf = io.BytesIO()
+        with tarfile.open(fileobj=top_buf, mode="w") as t:
+            data = b"resumed\n"
+            info = tarfile.TarInfo("resumed")
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+        top = top_buf.getvalue()
+        layers = []
+        for raw in (base, top):
+            buf = io.BytesIO()
+            with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as g:
+                g.write(raw)
+            layers.append(buf.getvalue())
+        config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["cat", "/resumed"]},
+                             "rootfs": {"type": "layers", "diff_ids": [sha256(base), sha256(top)]}}).encode()
+        manifest = json.dumps({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha256(config), "size": len(config)},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": sha256(b), "size": len(b)}
+                       for b in layers],
+        }).encode()
+        layout = d / "layout"
+        (layout / "blobs" / "sha256").mkdir(parents=True)
+        for b in (*layers, config, manifest):
+            (layout / "blobs" / "sha256" / hashlib.sha256(b).hexdigest()).write_bytes(b)
+        (layout / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
+        (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": sha256(manifest), "size": len(manifest),
+            "annotations": {"org.opencontainers.image.ref.name": "latest"}}]}))
+        ref = f"{registry.addr}/resume/{unique('img')}:v1"
+        p = run_cmd([SKOPEO, "copy", "--dest-tls-verify=false", f"oci:{layout}:latest", f"docker://{ref}"], timeout=120)
+        assert p.returncode == 0, describe(p)
+
+        first, second = (registry.blob_path(sha256(b)) for b in layers)
+        good_top = second.read_bytes()
+        second.write_bytes(good_top[:-1] + bytes([good_top[-1] ^ 0xFF]))
+        before = image_ids(daemon)
+        p = daemon.hoist("pull", ref, timeout=120)
+        assert p.returncode == 1 and "verification failed" in p.stderr, describe(p)
+        assert image_ids(daemon) == before
+        assert (daemon.root / "blobs" / "sha256" / hashlib.sha256(layers[0]).hexdigest()).exists()
+        assert not (daemon.root / "blobs" / "sha256" / hashlib.sha256(layers[1]).hexdigest()).exists()
+        assert ingest_empty(daemon)
+
+        second.write_bytes(good_top)
+        first.unlink()  # only the verified local copy can supply layer 1 now
+        p = daemon.hoist("pull", ref, timeout=120)
+        assert p.returncode == 0, describe(p)
+        assert daemon.ok("run", "--rm", ref) == "resumed\n"
+        daemon.ok("rmi", ref)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)

@@ -108,17 +108,27 @@ public struct ImagePuller: Sendable {
                 toFetch.append(i)
             }
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        // After a failure no new download starts, but those under way finish: each verified
+        // blob stays in the content store, so the next pull resumes from it.
+        let failure: (any Error)? = await withTaskGroup(of: (any Error)?.self) { group in
             var next = 0
+            var failure: (any Error)?
             func startOne() {
-                guard next < toFetch.count else { return }
+                guard failure == nil, next < toFetch.count else { return }
                 let layer = manifest.layers[toFetch[next]]
                 next += 1
-                group.addTask { try await self.download(repository: repo, layer, progress: progress) }
+                group.addTask {
+                    do { try await self.download(repository: repo, layer, progress: progress); return nil } catch { return error }
+                }
             }
             for _ in 0..<concurrency { startOne() }
-            while try await group.next() != nil { startOne() }
+            while let result = await group.next() {
+                if let error = result, failure == nil { failure = error }
+                startOne()
+            }
+            return failure
         }
+        if let failure { throw failure }
 
         let image = try store.recordImage(manifestBytes: manifestData.bytes, configBytes: configBytes, references: references) { event in
             switch event {
