@@ -91,7 +91,8 @@ extension Engine {
         let host = registryHost(ref.domain)
         try await RegistryClient.withHTTPClient { http in
             let client = RegistryClient(host: host, credentials: credentials, http: http)
-            let pusher = ImagePusher(client: client, store: images)
+            var pusher = ImagePusher(client: client, store: images)
+            if let size = config.pushChunkSize, size > 0 { pusher.chunkSize = size }
             for (t, img) in found {
                 let digest = try await pusher.push(img, as: t, progress: progress)
                 try images.addReferences([Reference(domain: t.domain, path: t.path, tag: nil, digest: digest)], imageID: img.id)

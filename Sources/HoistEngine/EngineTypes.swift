@@ -16,6 +16,8 @@ public struct EngineConfig: Sendable {
     public var insecureRegistries: [String] = []
     /// `--registry-mirror`: tried in order before Docker Hub when pulling docker.io images.
     public var registryMirrors: [String] = []
+    /// Push blobs larger than this in chunks (`HOIST_PUSH_CHUNK_SIZE` bytes; nil = 32 MiB).
+    public var pushChunkSize: Int64?
     public init(dataRoot: String, runtime: String?, shimPath: String, debug: Bool) {
         self.dataRoot = dataRoot; self.runtime = runtime; self.shimPath = shimPath; self.debug = debug
     }

@@ -67,6 +67,7 @@ struct Hoistd: AsyncParsableCommand {
             var engineConfig = EngineConfig(dataRoot: dataRoot, runtime: runtime, shimPath: shim ?? Self.defaultShimPath(), debug: debug)
             engineConfig.insecureRegistries = insecureRegistries
             engineConfig.registryMirrors = registryMirrors
+            engineConfig.pushChunkSize = ProcessInfo.processInfo.environment["HOIST_PUSH_CHUNK_SIZE"].flatMap { Int64($0) }
             engineConfig.bridge = bridge
             engineConfig.bip = bip
             engine = try await Engine(config: engineConfig)

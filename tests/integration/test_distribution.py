@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import http.server
 import io
 import json
@@ -739,3 +740,88 @@ def test_failed_pull_keeps_verified_layers_and_the_next_pull_resumes(daemon, reg
         daemon.ok("rmi", ref)
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+class _RecordingProxy(http.server.BaseHTTPRequestHandler):
+    """Forwards every request to `upstream` (host, port) and records (method, Content-Range)."""
+    upstream: tuple = ("127.0.0.1", 0)
+    seen: list = []
+
+    def _forward(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.seen.append((self.command, self.headers.get("Content-Range")))
+        c = http.client.HTTPConnection(*self.upstream, timeout=30)
+        # Host kept: registries build absolute upload Locations from it, which must lead back here.
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+        c.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+        for k, v in headers.items():
+            c.putheader(k, v)
+        c.endheaders(body)
+        r = c.getresponse()
+        data = r.read()
+        self.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() not in ("connection", "transfer-encoding", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        c.close()
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
+
+    def log_message(self, *a):
+        pass
+
+
+def test_chunked_push_to_distribution_and_hoist_registry(registry, busybox_tar, tmp_path):
+    """Blobs above the chunk size go up as PATCH chunks with Content-Range (64 KiB here, so
+    busybox's layer takes many); both registries assemble the same digest."""
+    from test_registry_server import Registry as HoistRegistry
+    d = Daemon("c")
+    d.base_env["HOIST_PUSH_CHUNK_SIZE"] = "65536"
+    hoist_reg = HoistRegistry(tmp_path / "hoist-registry")
+    proxies = []
+    try:
+        d.start()
+        d.import_busybox(busybox_tar)
+        # A layer of its own (random, so it neither compresses nor can be mounted from
+        # another repository): about 400 KB, so seven 64 KiB chunks.
+        src = unique("noise")
+        d.ok("run", "--name", src, "busybox", "sh", "-c", "head -c 400000 /dev/urandom > /noise")
+        d.ok("commit", src, "noisy:latest")
+        d.ok("rm", src)
+        layers = json.loads(d.ok("image", "inspect", "noisy"))[0]["RootFS"]["Layers"]
+        for upstream in (registry.addr, hoist_reg.addr):
+            host, port = upstream.rsplit(":", 1)
+            handler = type("P", (_RecordingProxy,), {"upstream": (host, int(port)), "seen": []})
+            proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            proxies.append(proxy)
+            threading.Thread(target=proxy.serve_forever, daemon=True).start()
+            addr = f"127.0.0.1:{proxy.server_address[1]}"
+            ref = f"{addr}/chunked/{unique('c')}:v1"
+            d.ok("tag", "noisy", ref)
+            p = d.hoist("push", ref, timeout=120)
+            assert p.returncode == 0, describe(p)
+            ranges = [r for m, r in handler.seen if m == "PATCH"]
+            assert len(ranges) >= 6 and {"0-65535", "65536-131071", "327680-393215"} <= set(ranges), (handler.seen, p.stdout)
+            pushed = json.loads(d.ok("image", "inspect", ref))[0]["RepoDigests"]
+            digest = next(r for r in pushed if r.startswith(f"{addr}/")).split("@", 1)[1]
+            p = run_cmd([SKOPEO, "inspect", "--tls-verify=false", f"docker://{upstream}/{ref.split('/', 1)[1]}"], timeout=60)
+            assert p.returncode == 0, describe(p)
+            assert json.loads(p.stdout)["Digest"] == digest
+            d.ok("rmi", ref)
+            d.ok("rmi", "noisy")
+            p = d.hoist("pull", ref, timeout=120)
+            assert p.returncode == 0, describe(p)
+            assert json.loads(d.ok("image", "inspect", ref))[0]["RootFS"]["Layers"] == layers
+            assert d.ok("run", "--rm", ref, "sh", "-c", "wc -c < /noise").strip() == "400000"
+            d.ok("tag", ref, "noisy")
+            d.ok("rmi", ref)
+    finally:
+        for proxy in proxies:
+            proxy.shutdown()
+            proxy.server_close()
+        d.cleanup()
+        assert hoist_reg.stop() == 0

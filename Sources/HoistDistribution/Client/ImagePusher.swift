@@ -16,6 +16,9 @@ public struct ImagePusher: Sendable {
     public let store: ImageStore
     /// Docker's max-concurrent-uploads default.
     public var concurrency = 5
+    /// Blobs larger than this go up in PATCH chunks of this size (the distribution spec's
+    /// chunked upload); smaller ones in one PUT.
+    public var chunkSize: Int64 = 32 << 20
 
     public init(client: RegistryClient, store: ImageStore) {
         self.client = client
@@ -68,7 +71,7 @@ public struct ImagePusher: Sendable {
         return digest
     }
 
-    /// HEAD, then a mount, then a monolithic upload.
+    /// HEAD, then a mount, then a monolithic or chunked upload.
     func pushBlob(_ blob: Descriptor, repository repo: String, mountFrom: String?, scopes: [String],
                   progress: @escaping ProgressSink, quiet: Bool) async throws {
         let id = ImagePuller.shortID(blob.digest)
@@ -92,22 +95,39 @@ public struct ImagePusher: Sendable {
         guard post.status == .accepted, let location = post.headers.first(name: "Location") else {
             throw RegistryError.from(status: post.status, body: postBody, fallback: "error starting the upload of \(blob.digest): status \(post.status.code)")
         }
-        var url = client.absolute(location: location)
-        url += (url.contains("?") ? "&" : "?") + "digest=\(blob.digest)"
         let path = store.content.path(of: blob.digest)
         let size = blob.size
-        let put = try await client.send(.PUT, url, headers: [("Content-Type", "application/octet-stream")], scopes: scopes, body: {
-            let reported = Mutex<Int64>(0)
-            let chunks = FileChunks(path: path) { n in
-                let due = reported.withLock { last -> Bool in
-                    guard n - last >= 512 << 10 else { return false }
-                    last = n
-                    return true
-                }
-                if !quiet && due { progress(.layer(id, "Pushing", current: n, total: size)) }
+        let reported = Mutex<Int64>(0)
+        let onRead: @Sendable (Int64) -> Void = { n in
+            let due = reported.withLock { last -> Bool in
+                guard n - last >= 512 << 10 else { return false }
+                last = n
+                return true
             }
-            return .stream(chunks, length: .known(size))
-        })
+            if !quiet && due { progress(.layer(id, "Pushing", current: n, total: size)) }
+        }
+        var url = client.absolute(location: location)
+        var body: (@Sendable () -> HTTPClientRequest.Body)? = { .stream(FileChunks(path: path, onRead: onRead), length: .known(size)) }
+        if size > chunkSize {
+            var offset: Int64 = 0
+            while offset < size {
+                let start = offset, n = min(chunkSize, size - offset)
+                let patch = try await client.send(.PATCH, url, headers: [
+                    ("Content-Type", "application/octet-stream"), ("Content-Range", "\(start)-\(start + n - 1)"),
+                ], scopes: scopes, body: { .stream(FileChunks(path: path, offset: start, length: n, onRead: onRead), length: .known(n)) })
+                let patchBody = try? await patch.body.collect(upTo: 1 << 16)
+                guard patch.status == .accepted, let next = patch.headers.first(name: "Location") else {
+                    throw RegistryError.from(status: patch.status, body: patchBody,
+                                             fallback: "error uploading blob \(blob.digest) at \(start): status \(patch.status.code)")
+                }
+                url = client.absolute(location: next)
+                offset += n
+            }
+            body = nil
+        }
+        url += (url.contains("?") ? "&" : "?") + "digest=\(blob.digest)"
+        let put = try await client.send(.PUT, url, headers: [("Content-Type", "application/octet-stream")] + (body == nil ? [("Content-Length", "0")] : []),
+                                        scopes: scopes, body: body)
         let putBody = try? await put.body.collect(upTo: 1 << 16)
         guard put.status == .created else {
             throw RegistryError.from(status: put.status, body: putBody, fallback: "error uploading blob \(blob.digest): status \(put.status.code)")
