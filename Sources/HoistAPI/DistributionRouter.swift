@@ -7,7 +7,7 @@ import NIOCore
 /// Registry operations: pull (`POST /images/create?fromImage=`), push, `POST /auth`.
 public protocol DistributionBackend: Sendable {
     /// Returns the closing status line; progress goes to `progress` meanwhile.
-    func pullImage(fromImage: String, tag: String?, credentials: RegistryCredentials?, progress: @escaping ProgressSink) async throws -> String
+    func pullImage(fromImage: String, tag: String?, platform: String?, credentials: RegistryCredentials?, progress: @escaping ProgressSink) async throws -> String
     func pushImage(name: String, tag: String?, credentials: RegistryCredentials?, progress: @escaping ProgressSink) async throws -> String
     func checkAuth(_ credentials: RegistryCredentials) async throws -> String
 }
@@ -77,8 +77,10 @@ struct DistributionRouter: Sendable {
     static func pull(_ x: Exchange, backend: any DistributionBackend, image: String) async throws {
         let credentials = RegistryCredentials.fromHeader(x.head.headers.first(name: "X-Registry-Auth"))
         let tag = x.query.nonEmpty("tag")
+        let platform = x.query.nonEmpty("platform")
+        if let platform { _ = try PullPlatform(parsing: platform) }  // a bad one is a 400, before any stream
         try await relay(x) { progress in
-            try await backend.pullImage(fromImage: image, tag: tag, credentials: credentials, progress: progress)
+            try await backend.pullImage(fromImage: image, tag: tag, platform: platform, credentials: credentials, progress: progress)
         }
     }
 }

@@ -21,8 +21,9 @@ extension Engine {
     /// `POST /images/create?fromImage=&tag=`: pulls one tag (or digest), or every tag of
     /// the repository when neither is given (`pull -a`). Returns the closing status line
     /// (`Status: Downloaded newer image for busybox:latest`).
-    public nonisolated func pullImage(fromImage: String, tag: String?, credentials: RegistryCredentials?,
+    public nonisolated func pullImage(fromImage: String, tag: String?, platform: String? = nil, credentials: RegistryCredentials?,
                                       progress: @escaping ProgressSink) async throws -> String {
+        let pullPlatform = try platform.flatMap { $0.isEmpty ? nil : try PullPlatform(parsing: $0) } ?? .host
         var ref = try Reference(parsing: fromImage, defaultTag: false)
         if let t = tag, !t.isEmpty {
             if let d = try? Digest(parsing: t) { ref.tag = nil; ref.digest = d } else {
@@ -36,7 +37,9 @@ extension Engine {
                 do {
                     // Hub credentials are not sent to mirrors.
                     let client = RegistryClient(host: host, credentials: last ? credentials : nil, http: http)
-                    return try await pull(ref, with: ImagePuller(client: client, store: images), client: client, progress: progress)
+                    var puller = ImagePuller(client: client, store: images)
+                    puller.platform = pullPlatform
+                    return try await pull(ref, with: puller, client: client, progress: progress)
                 } catch where !last {
                     // A mirror that fails (down, or without the image) falls back to the next.
                     logger.info("pull of \(ref.familiarString) from mirror \(host.baseURL) failed, trying the next: \(error)")

@@ -825,3 +825,65 @@ def test_chunked_push_to_distribution_and_hoist_registry(registry, busybox_tar, 
             proxy.server_close()
         d.cleanup()
         assert hoist_reg.stop() == 0
+
+
+def test_pull_platform_selects_from_a_multi_platform_index(daemon, registry, busybox_tar):
+    """An index with linux/amd64 and linux/arm64/v8 images: the default pull takes amd64,
+    `--platform` picks another (hoist and the docker CLI), an absent one fails as docker."""
+    d = Path(tempfile.mkdtemp(prefix="hoist-it-oci-", dir="/tmp"))
+    try:
+        raw = salted(busybox_tar, unique("plat"))
+        buf = io.BytesIO()
+        with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as g:
+            g.write(raw)
+        layer = buf.getvalue()
+        blobs = {sha256(layer): layer}
+        entries = []
+        for arch, variant in (("amd64", None), ("arm64", "v8")):
+            config = json.dumps({"architecture": arch, "os": "linux", **({"variant": variant} if variant else {}),
+                                 "config": {"Cmd": ["sh"]}, "rootfs": {"type": "layers", "diff_ids": [sha256(raw)]}}).encode()
+            manifest = json.dumps({
+                "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha256(config), "size": len(config)},
+                "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": sha256(layer), "size": len(layer)}],
+            }).encode()
+            blobs[sha256(config)] = config
+            blobs[sha256(manifest)] = manifest
+            entries.append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": sha256(manifest),
+                            "size": len(manifest), "platform": {"os": "linux", "architecture": arch,
+                                                                **({"variant": variant} if variant else {})}})
+        index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}).encode()
+        blobs[sha256(index)] = index
+        layout = d / "layout"
+        (layout / "blobs" / "sha256").mkdir(parents=True)
+        for digest, b in blobs.items():
+            (layout / "blobs" / "sha256" / digest.split(":")[1]).write_bytes(b)
+        (layout / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
+        (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{
+            "mediaType": "application/vnd.oci.image.index.v1+json", "digest": sha256(index), "size": len(index),
+            "annotations": {"org.opencontainers.image.ref.name": "multi"}}]}))
+        ref = f"{registry.addr}/plat/{unique('p')}:multi"
+        p = run_cmd([SKOPEO, "copy", "--all", "--dest-tls-verify=false", f"oci:{layout}:multi", f"docker://{ref}"], timeout=120)
+        assert p.returncode == 0, describe(p)
+
+        def arch(name):
+            i = json.loads(daemon.ok("image", "inspect", name))[0]
+            return i["Os"], i["Architecture"]
+
+        p = daemon.hoist("pull", ref, timeout=120)
+        assert p.returncode == 0, describe(p)
+        assert arch(ref) == ("linux", "amd64")
+        p = daemon.hoist("pull", "--platform", "linux/arm64", ref, timeout=120)
+        assert p.returncode == 0, describe(p)
+        assert arch(ref) == ("linux", "arm64")
+        p = daemon.docker("pull", "--platform", "linux/amd64", ref, timeout=120)
+        assert p.returncode == 0, describe(p)
+        assert arch(ref) == ("linux", "amd64")
+        p = daemon.hoist("pull", "--platform", "linux/s390x", ref, timeout=60)
+        assert p.returncode == 1, describe(p)
+        assert "no matching manifest for linux/s390x in the manifest list entries" in p.stderr, describe(p)
+        p = daemon.hoist("pull", "--platform", "plan10/zz", ref, timeout=60)
+        assert p.returncode == 1 and 'unknown operating system or architecture' in p.stderr, describe(p)
+        daemon.ok("rmi", ref)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)

@@ -20,7 +20,8 @@ struct CreateCommand: AsyncParsableCommand {
         let built = try ContainerConfigBuilder.build(options, path: path, environment: env.environment, detach: false)
         do {
             let id = try await CIDFile.creating(options.cidFile) {
-                try await ContainerCreation.create(client: env.client, built: built, pull: options.pull, quiet: options.quiet)
+                try await ContainerCreation.create(client: env.client, built: built, pull: options.pull, quiet: options.quiet,
+                                                  platform: options.platform)
             }
             Out.print(id)
         } catch let e as ExitError {

@@ -46,7 +46,8 @@ struct RunCommand: AsyncParsableCommand {
         let id: String
         do {
             id = try await CIDFile.creating(options.cidFile) {
-                try await ContainerCreation.create(client: client, built: built, pull: options.pull, quiet: options.quiet)
+                try await ContainerCreation.create(client: client, built: built, pull: options.pull, quiet: options.quiet,
+                                                  platform: options.platform)
             }
         } catch let e as ExitError {
             throw e

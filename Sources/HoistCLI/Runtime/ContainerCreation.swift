@@ -14,20 +14,22 @@ enum ContainerCreation {
         var description: String
     }
 
-    static func create(client: EngineClient, built: ContainerConfigBuilder.Result, pull: String, quiet: Bool) async throws -> String {
+    static func create(client: EngineClient, built: ContainerConfigBuilder.Result, pull: String, quiet: Bool,
+                       platform: String? = nil) async throws -> String {
         let body = try JSONEncoder().encode(built.request)
         var q = QueryString()
         if let n = built.name { q.set("name", n) }
+        if let p = platform, !p.isEmpty { q.set("platform", p) }
         let req = EngineRequest(.POST, "/containers/create", query: q, headers: [("Content-Type", "application/json")], body: Array(body))
         if pull == "always" {
-            try await pullImage(client: client, image: built.image, quiet: quiet)
+            try await pullImage(client: client, image: built.image, quiet: quiet, platform: platform)
         }
         do {
             return try await decode(client.send(req))
         } catch let e as ClientError where e.isNotFound && pull == "missing" {
             let ref = familiarWithTag(built.image)
             Out.error("Unable to find image '\(ref)' locally")
-            try await pullImage(client: client, image: built.image, quiet: quiet)
+            try await pullImage(client: client, image: built.image, quiet: quiet, platform: platform)
             return try await decode(client.send(req))
         }
     }
@@ -48,8 +50,9 @@ enum ContainerCreation {
     }
 
     /// `POST /images/create?fromImage=...&tag=...`, progress on stderr.
-    static func pullImage(client: EngineClient, image: String, quiet: Bool) async throws {
+    static func pullImage(client: EngineClient, image: String, quiet: Bool, platform: String? = nil) async throws {
         var q = QueryString()
+        if let p = platform, !p.isEmpty { q.set("platform", p) }
         if let r = try? Reference(parsing: image, defaultTag: true) {
             q.set("fromImage", r.familiarRepository)
             if let d = r.digest { q.set("tag", d.description) } else if let t = r.tag { q.set("tag", t) }

@@ -15,6 +15,8 @@ public struct ImagePuller: Sendable {
     public let store: ImageStore
     /// Docker's max-concurrent-downloads default.
     public var concurrency = 3
+    /// Which image of a multi-platform index (`--platform`).
+    public var platform = PullPlatform.host
 
     public init(client: RegistryClient, store: ImageStore) {
         self.client = client
@@ -48,8 +50,8 @@ public struct ImagePuller: Sendable {
             do { index = try JSONDecoder().decode(Index.self, from: Data(top.bytes)) } catch {
                 throw HoistError.invalid("invalid manifest list for \(ref.familiarString): \(error)")
             }
-            guard let chosen = PlatformSelection.select(index) else {
-                throw HoistError.notFound("no matching manifest for linux/amd64 in the manifest list entries")
+            guard let chosen = PlatformSelection.select(index, platform: platform) else {
+                throw HoistError.notFound("no matching manifest for \(platform) in the manifest list entries")
             }
             manifestData = try await client.fetchManifest(repository: repo, reference: chosen.digest.description, display: ref)
             guard !manifestData.isIndex else { throw HoistError.invalid("manifest list \(chosen.digest) nests another list") }

@@ -93,14 +93,60 @@ extension RegistryClient {
 }
 
 /// Picks the linux/amd64 image of an index (Docker's default platform matcher here).
+/// `--platform os/arch[/variant]`, normalised as containerd's platforms.Parse does.
+public struct PullPlatform: Sendable, Equatable, CustomStringConvertible {
+    public var os: String
+    public var architecture: String
+    public var variant: String?
+
+    /// The only platform Hoist runs: linux/amd64.
+    public static let host = PullPlatform(os: "linux", architecture: "amd64", variant: nil)
+
+    public init(os: String, architecture: String, variant: String?) {
+        self.os = os; self.architecture = architecture; self.variant = variant
+    }
+
+    static let knownOS: Set<String> = ["linux", "windows", "darwin", "freebsd", "netbsd", "openbsd", "solaris", "illumos",
+                                       "aix", "android", "dragonfly", "ios", "js", "plan9", "wasip1"]
+    static let architectures: [String: (String, String?)] = [
+        "amd64": ("amd64", nil), "x86_64": ("amd64", nil), "x86-64": ("amd64", nil), "386": ("386", nil), "i386": ("386", nil),
+        "arm64": ("arm64", nil), "aarch64": ("arm64", nil), "armhf": ("arm", "v7"), "armel": ("arm", "v6"), "arm": ("arm", nil),
+        "ppc64le": ("ppc64le", nil), "s390x": ("s390x", nil), "riscv64": ("riscv64", nil), "mips64le": ("mips64le", nil),
+        "loong64": ("loong64", nil), "wasm": ("wasm", nil),
+    ]
+
+    public init(parsing s: String) throws {
+        let parts = s.lowercased().split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let invalid = HoistError.invalid("\"\(s)\": unknown operating system or architecture: invalid argument")
+        switch parts.count {
+        case 1:
+            if Self.knownOS.contains(parts[0]) { self.init(os: parts[0], architecture: "amd64", variant: nil); return }
+            guard let (arch, variant) = Self.architectures[parts[0]] else { throw invalid }
+            self.init(os: "linux", architecture: arch, variant: variant)
+        case 2, 3:
+            guard Self.knownOS.contains(parts[0]), let (arch, defaultVariant) = Self.architectures[parts[1]] else { throw invalid }
+            var variant = parts.count == 3 ? parts[2] : defaultVariant
+            if arch == "arm64" && variant == "v8" { variant = nil }  // arm64 is v8 unless said otherwise
+            if parts.count == 3 && parts[2].isEmpty { throw invalid }
+            self.init(os: parts[0], architecture: arch, variant: variant)
+        default:
+            throw invalid
+        }
+    }
+
+    public var description: String { [os, architecture, variant].compactMap { $0 }.joined(separator: "/") }
+}
+
 enum PlatformSelection {
-    static func select(_ index: Index, os: String = "linux", architecture: String = "amd64") -> Descriptor? {
+    static func select(_ index: Index, platform: PullPlatform = .host) -> Descriptor? {
         let candidates = index.manifests.filter { d in
             guard let p = d.platform else { return false }
-            return p.os == os && p.architecture == architecture
+            return p.os == platform.os && p.architecture == platform.architecture
+                && (platform.variant == nil || p.variant == platform.variant
+                    || (platform.architecture == "arm64" && platform.variant == nil && p.variant == "v8"))
                 && (d.mediaType == MediaType.ociManifest || d.mediaType == MediaType.dockerManifest)
         }
-        // Plain amd64 first; a variant (v2, v3) only when nothing plainer is there.
+        // The plain architecture first; a variant (v2, v3) only when nothing plainer is there.
         return candidates.first { ($0.platform?.variant ?? "").isEmpty } ?? candidates.first
     }
 }
