@@ -127,8 +127,11 @@ extension Engine {
         var requests: [EndpointRequest] = []
         let eps = rec.endpoints ?? [:]
         // The network mode's network first: it carries the default route and the published ports.
+        // Endpoints, once recorded, are the truth: a container disconnected from its mode's
+        // network keeps the mode (as in moby) but does not join that network again.
         let primary = (try? network.find(mode))?.name ?? mode
-        for name in [primary] + eps.keys.filter({ $0 != primary }).sorted() where name != "none" {
+        let names = rec.endpoints == nil ? [primary] : (eps[primary] == nil ? [] : [primary]) + eps.keys.filter({ $0 != primary }).sorted()
+        for name in names where name != "none" {
             guard let n = try? network.find(name), n.driver == "bridge" else { continue }
             let cfg = eps[name] ?? EndpointConfig()
             requests.append(EndpointRequest(network: n.id, aliases: cfg.Aliases ?? [], ipv4: cfg.IPAMConfig?.IPv4Address))
@@ -208,7 +211,7 @@ extension Engine {
         }
         if mode.hasPrefix("container:") { return ns }
         let eps = rec.endpoints ?? [:]
-        if eps.isEmpty, let n = try? network.find(mode) {
+        if rec.endpoints == nil, let n = try? network.find(mode) {
             ns.Networks[n.name] = settings(n, cfg: nil)
         }
         for (name, cfg) in eps {
@@ -256,12 +259,12 @@ extension Engine {
             }
         }
         var options = n.options
-        if n.driver == "bridge" {
+        // Options as given at create (compose compares them to its file), plus what dockerd
+        // sets on the default bridge.
+        if n.driver == "bridge", n.isDefaultBridge {
             options["com.docker.network.bridge.name"] = n.bridge
-            if n.isDefaultBridge {
-                options["com.docker.network.bridge.default_bridge"] = "true"
-                options["com.docker.network.bridge.enable_ip_masquerade"] = "true"
-            }
+            options["com.docker.network.bridge.default_bridge"] = "true"
+            options["com.docker.network.bridge.enable_ip_masquerade"] = "true"
         }
         return NetworkResource(Name: n.name, Id: n.id, Created: Timestamps.rfc3339Nano(n.created), Driver: n.driver, IPAM: ipam,
                                Internal: n.internal_, Attachable: n.attachable, Containers: containersOut, Options: options, Labels: n.labels)
@@ -380,11 +383,9 @@ extension Engine {
             rec.sandbox = network.disconnect(containerID: rec.id, state: s, networkID: n.id)
         }
         eps[n.name] = nil
+        // Docker keeps the network mode: compose disconnects and connects again (with its
+        // aliases) before the first start. The empty endpoint list still says "no network".
         rec.endpoints = eps
-        if networkMode(rec) == n.name || networkMode(rec) == n.id {
-            // Docker keeps the mode; a later start then joins no network of its own.
-            rec.hostConfig.NetworkMode = eps.keys.sorted().first ?? "none"
-        }
         save(rec)
         emitNetwork("disconnect", n, container: rec.id)
     }
