@@ -235,7 +235,7 @@ public struct ContainerSummary: Codable, Sendable {
     public var Status: String
     public var HostConfig: HostConfigSummary
     public var NetworkSettings: NetworkSettingsSummary
-    public var Mounts: [EmptyObject]
+    public var Mounts: [MountPoint]
     public init(Id: String, Names: [String], Image: String, ImageID: String, Command: String, Created: Int64,
                 Labels: [String: String], State: String, Status: String) {
         self.Id = Id; self.Names = Names; self.Image = Image; self.ImageID = ImageID; self.Command = Command

@@ -339,6 +339,9 @@ extension Engine {
         let now = Timestamps.nowNanos()
         var list = containers.values.sorted { $0.created > $1.created }
         if !all && (limit ?? 0) <= 0 { list = list.filter { $0.isRunning } }
+        var filters = filters
+        // `network=` takes names or IDs; the records know their networks by name.
+        if let nets = filters["network"] { filters["network"] = nets.map { (try? network.find($0).name) ?? $0 } }
         list = try list.filter { try ContainerFilters.matches($0, filters) }
         list = try filterByCreation(list, filters)
         if let l = limit, l > 0 { list = Array(list.prefix(l)) }
@@ -350,6 +353,7 @@ extension Engine {
             s.HostConfig.NetworkMode = r.hostConfig.NetworkMode ?? "bridge"
             s.Ports = portSummaries(r)
             s.NetworkSettings.Networks = summaryNetworks(r)
+            s.Mounts = inspectMounts(r)
             return s
         }
     }
