@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <pthread.h>
 #include <errno.h>
@@ -69,3 +70,7 @@ int choist_mount_in_dir(const char *dir, const char *source, const char *target,
 dev_t choist_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
 
 int choist_syncfs(int fd) { return syncfs(fd); }
+
+int choist_accept_cloexec(int fd, void *addr, unsigned int *addrlen) {
+    return accept4(fd, (struct sockaddr *)addr, (socklen_t *)addrlen, SOCK_CLOEXEC);
+}

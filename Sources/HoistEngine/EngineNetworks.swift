@@ -94,12 +94,14 @@ extension Engine {
         let mode = networkMode(rec)
         let hostname = rec.config.Hostname ?? String(id.prefix(12))
         let hostResolv = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
-        func writeFiles(ips: [String], nameservers: [String]?) {
+        /// `embeddedDNS`: the container's resolver is the network's DNS server, which
+        /// forwards to its `--dns` servers; else `--dns` replaces the host's servers.
+        func writeFiles(ips: [String], embeddedDNS: String?) {
             let hosts = ContainerNetworkFiles.hosts(hostname: hostname, domainname: rec.config.Domainname, ips: ips,
                                                     extraHosts: rec.hostConfig.ExtraHosts ?? [])
-            let dns = (rec.hostConfig.Dns ?? []).isEmpty ? nameservers : rec.hostConfig.Dns
-            let resolv = ContainerNetworkFiles.resolvConf(host: hostResolv, nameservers: dns,
-                                                          search: rec.hostConfig.DnsSearch ?? [], options: rec.hostConfig.DnsOptions ?? [])
+            let dns = embeddedDNS.map { [$0] } ?? rec.hostConfig.Dns
+            let resolv = ContainerNetworkFiles.resolvConf(host: hostResolv, nameservers: dns, search: rec.hostConfig.DnsSearch ?? [],
+                                                          options: rec.hostConfig.DnsOptions ?? [], embedded: embeddedDNS != nil)
             try? Data(hosts.utf8).write(to: URL(fileURLWithPath: dir + "/hosts"))
             try? Data(resolv.utf8).write(to: URL(fileURLWithPath: dir + "/resolv.conf"))
         }
@@ -136,7 +138,9 @@ extension Engine {
             let cfg = eps[name] ?? EndpointConfig()
             requests.append(EndpointRequest(network: n.id, aliases: cfg.Aliases ?? [], ipv4: cfg.IPAMConfig?.IPv4Address))
         }
-        let ports = requests.isEmpty ? [] : try requestedPorts(rec)
+        // moby publishes nothing for an endpoint on an `--internal` network (no error).
+        let isInternal = requests.first.flatMap { try? network.find($0.network) }?.internal_ ?? false
+        let ports = requests.isEmpty || isInternal ? [] : try requestedPorts(rec)
         let t0 = Timestamps.nowNanos()
         let state = try network.attach(containerID: id, dnsNames: [rec.name, String(id.prefix(12)), hostname],
                                        endpoints: requests, ports: ports, endpointName: rec.name)
@@ -145,7 +149,8 @@ extension Engine {
         save(rec)
         var userNet: EndpointState?
         if let ep = state.endpoints.first, let n = try? network.find(ep.networkID), n.isUserDefined { userNet = ep }
-        writeFiles(ips: state.endpoints.map { "\($0.ip)" }, nameservers: userNet?.gateway.map { ["\($0)"] })
+        network.setUpstreamDNS(containerID: id, servers: rec.hostConfig.Dns ?? [])
+        writeFiles(ips: state.endpoints.map { "\($0.ip)" }, embeddedDNS: userNet?.gateway.map { "\($0)" })
         return .path(state.netnsPath)
     }
 
@@ -171,6 +176,7 @@ extension Engine {
             }
         }
         network.recover(running: running)
+        for id in running.keys { network.setUpstreamDNS(containerID: id, servers: containers[id]?.hostConfig.Dns ?? []) }
     }
 
     // MARK: inspect
@@ -355,14 +361,7 @@ extension Engine {
                                               ipv4: cfg.IPAMConfig?.IPv4Address), dnsNames: [rec.name, String(rec.id.prefix(12)), hostname])
             rec.sandbox = updated
             if let ep = updated.endpoints.last {
-                // In place: the file is bind-mounted into the running container.
-                let path = paths.containerDir(rec.id) + "/hosts"
-                if let h = FileManager.default.contents(atPath: path), let fh = FileHandle(forWritingAtPath: path) {
-                    fh.seekToEndOfFile()
-                    fh.write(Data("\(ep.ip)\t\(hostname)\n".utf8))
-                    fh.closeFile()
-                    _ = h
-                }
+                rewriteHosts(rec) { $0 + ContainerNetworkFiles.hostsEntry(ip: "\(ep.ip)", hostname: hostname, domainname: rec.config.Domainname) }
             }
         }
         eps[n.name] = cfg
@@ -381,6 +380,12 @@ extension Engine {
         }
         if rec.isRunning, let s = rec.sandbox {
             rec.sandbox = network.disconnect(containerID: rec.id, state: s, networkID: n.id)
+            if let ep = s.endpoints.first(where: { $0.networkID == n.id }) {
+                let hostname = rec.config.Hostname ?? String(rec.id.prefix(12))
+                rewriteHosts(rec) {
+                    ContainerNetworkFiles.removingEntry(ip: "\(ep.ip)", hostname: hostname, domainname: rec.config.Domainname, from: $0)
+                }
+            }
         }
         eps[n.name] = nil
         // Docker keeps the network mode: compose disconnects and connects again (with its
@@ -388,6 +393,17 @@ extension Engine {
         rec.endpoints = eps
         save(rec)
         emitNetwork("disconnect", n, container: rec.id)
+    }
+
+    /// Changes a running container's /etc/hosts in place: the file is bind-mounted into
+    /// the container, so it must keep its inode (no write-and-rename).
+    func rewriteHosts(_ rec: ContainerRecord, _ change: (String) -> String) {
+        let path = paths.containerDir(rec.id) + "/hosts"
+        guard let old = FileManager.default.contents(atPath: path), let fh = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? fh.close() }
+        let new = Data(change(String(decoding: old, as: UTF8.self)).utf8)
+        try? fh.truncate(atOffset: 0)
+        try? fh.write(contentsOf: new)
     }
 
     func emitNetwork(_ action: String, _ n: NetworkRecord, container: String? = nil) {

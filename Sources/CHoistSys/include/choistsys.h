@@ -26,4 +26,7 @@ dev_t choist_makedev(unsigned int major, unsigned int minor);
 
 /* syncfs(2): flush the whole file system holding fd. */
 int choist_syncfs(int fd);
+
+/* accept4(fd, NULL, NULL, SOCK_CLOEXEC) filling a sockaddr_in's peer address. */
+int choist_accept_cloexec(int fd, void *addr, unsigned int *addrlen);
 #endif
