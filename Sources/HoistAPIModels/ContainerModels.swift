@@ -74,6 +74,8 @@ public struct HostConfig: Codable, Sendable, Equatable {
     public var DnsOptions: [String]?
     public var DnsSearch: [String]?
     public var ExtraHosts: [String]?
+    /// Legacy `--link name:alias`; stored as `/name:/parent/alias`.
+    public var Links: [String]?
     public var Mounts: [Mount]?
     /// `--tmpfs`: destination → options.
     public var Tmpfs: [String: String]?

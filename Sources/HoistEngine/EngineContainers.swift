@@ -42,6 +42,7 @@ extension Engine {
                                   config: config, hostConfig: hostConfig, path: path, args: args)
         let endpoints = try validateNetworking(hostConfig, request.networkingConfig)
         rec.endpoints = endpoints.isEmpty ? nil : endpoints
+        rec.hostConfig.Links = try normalizedLinks(hostConfig, name: finalName)
         let (mounts, madeVolumes) = try resolveMounts(config: config, hostConfig: hostConfig)
         rec.mounts = mounts
         // Published ports are exposed ones too (the docker CLI sends both; other clients may not).
@@ -82,6 +83,7 @@ extension Engine {
             var spec = processSpec(rec, user: user, dir: dir)
             spec.mounts = try await prepareMounts(rec, rootfs: rootfs)
             spec.network = try setUpNetwork(id)
+            spec.env = addingLinkEnvironment(spec.env, rec)
             try BundleWriter.write(id: id, spec: spec, rootfs: rootfs, bundleDir: dir)
             // The previous run's shim answers waits before it deletes the runtime state:
             // let it finish, so the runtime never sees the ID twice.

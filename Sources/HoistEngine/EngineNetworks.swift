@@ -96,9 +96,9 @@ extension Engine {
         let hostResolv = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
         /// `embeddedDNS`: the container's resolver is the network's DNS server, which
         /// forwards to its `--dns` servers; else `--dns` replaces the host's servers.
-        func writeFiles(ips: [String], embeddedDNS: String?) {
+        func writeFiles(ips: [String], embeddedDNS: String?, links: [String] = []) {
             let hosts = ContainerNetworkFiles.hosts(hostname: hostname, domainname: rec.config.Domainname, ips: ips,
-                                                    extraHosts: rec.hostConfig.ExtraHosts ?? [])
+                                                    extraHosts: rec.hostConfig.ExtraHosts ?? [], extraLines: links)
             let dns = embeddedDNS.map { [$0] } ?? rec.hostConfig.Dns
             let resolv = ContainerNetworkFiles.resolvConf(host: hostResolv, nameservers: dns, search: rec.hostConfig.DnsSearch ?? [],
                                                           options: rec.hostConfig.DnsOptions ?? [], embedded: embeddedDNS != nil)
@@ -141,6 +141,7 @@ extension Engine {
         // moby publishes nothing for an endpoint on an `--internal` network (no error).
         let isInternal = requests.first.flatMap { try? network.find($0.network) }?.internal_ ?? false
         let ports = requests.isEmpty || isInternal ? [] : try requestedPorts(rec)
+        let links = try legacyLinks(rec)
         let t0 = Timestamps.nowNanos()
         let state = try network.attach(containerID: id, dnsNames: [rec.name, String(id.prefix(12)), hostname],
                                        endpoints: requests, ports: ports, endpointName: rec.name)
@@ -150,7 +151,8 @@ extension Engine {
         var userNet: EndpointState?
         if let ep = state.endpoints.first, let n = try? network.find(ep.networkID), n.isUserDefined { userNet = ep }
         network.setUpstreamDNS(containerID: id, servers: rec.hostConfig.Dns ?? [])
-        writeFiles(ips: state.endpoints.map { "\($0.ip)" }, embeddedDNS: userNet?.gateway.map { "\($0)" })
+        writeFiles(ips: state.endpoints.map { "\($0.ip)" }, embeddedDNS: userNet?.gateway.map { "\($0)" },
+                   links: Self.linkHostsEntries(links))
         return .path(state.netnsPath)
     }
 

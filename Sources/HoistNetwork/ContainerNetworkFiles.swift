@@ -2,7 +2,9 @@ import Foundation
 
 /// The `/etc/hosts` and `/etc/resolv.conf` Hoist writes for a container, as Docker's.
 public enum ContainerNetworkFiles {
-    public static func hosts(hostname: String, domainname: String? = nil, ips: [String], extraHosts: [String]) -> String {
+    /// `extraLines`: whole lines after the `--add-host` ones (legacy links).
+    public static func hosts(hostname: String, domainname: String? = nil, ips: [String], extraHosts: [String],
+                             extraLines: [String] = []) -> String {
         var s = """
         127.0.0.1\tlocalhost
         ::1\tlocalhost ip6-localhost ip6-loopback
@@ -18,6 +20,7 @@ public enum ContainerNetworkFiles {
             let name = e[..<sep], ip = e[e.index(after: sep)...]
             s += "\(ip)\t\(name)\n"
         }
+        s += extraLines.joined()
         for ip in ips { s += hostsEntry(ip: ip, hostname: hostname, domainname: domainname) }
         return s
     }

@@ -624,3 +624,35 @@ def test_docker_py_networks_and_ports(daemon):
         net.remove()
         client.close()
     assert_clean(d)
+
+
+# --------------------------------------------------------------------------- legacy links
+
+def test_legacy_link_on_default_bridge_gives_hosts_entry_and_env(daemon):
+    d = daemon
+    db, app = unique("db"), unique("app")
+    try:
+        d.ok("run", "-d", "--name", db, "--hostname", "dbhost", "-e", "SECRET=s3", "--expose", "5432", "busybox", "sleep", "300")
+        ip = inspect(d, db)["NetworkSettings"]["IPAddress"]
+        out = d.ok("run", "--rm", "--name", app, "--link", f"{db}:my-db", "busybox", "sh", "-c", "cat /etc/hosts; env | sort")
+        assert f"{ip}\tmy-db dbhost {db}\n" in out, out
+        for line in (f"MY_DB_NAME=/{app}/my-db", f"MY_DB_PORT=tcp://{ip}:5432", f"MY_DB_PORT_5432_TCP=tcp://{ip}:5432",
+                     f"MY_DB_PORT_5432_TCP_ADDR={ip}", "MY_DB_PORT_5432_TCP_PORT=5432", "MY_DB_PORT_5432_TCP_PROTO=tcp",
+                     "MY_DB_ENV_SECRET=s3"):
+            assert line + "\n" in out, (line, out)
+        assert "MY_DB_ENV_PATH" not in out
+        # The alias answers ping; the docker CLI's --link NAME links under the name.
+        p = d.docker("run", "--rm", "--link", db, "busybox", "ping", "-c", "1", "-W", "2", db)
+        assert p.returncode == 0, describe(p)
+        p = d.docker("create", "--name", app, "--link", f"{db}:x", "busybox", "true")
+        assert p.returncode == 0, describe(p)
+        assert inspect(d, app)["HostConfig"]["Links"] == [f"/{db}:/{app}/x"]
+        d.ok("stop", "-t", "0", db)
+        p = d.docker("start", app)
+        assert p.returncode != 0 and f"Cannot link to a non running container: /{db} AS /{app}/x" in p.stderr, describe(p)
+        p = d.docker("run", "--rm", "--link", "no-such-container-here:x", "busybox", "true")
+        assert p.returncode == 125 and "could not get container for no-such-container-here" in p.stderr, describe(p)
+    finally:
+        rm_all(d, db, app)
+    assert_clean(d)
+
