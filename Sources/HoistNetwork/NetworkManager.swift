@@ -246,6 +246,7 @@ public final class NetworkManager: @unchecked Sendable {
             }
             let path = netnsPath(containerID)
             try Sandbox.create(path: path, links: links)
+            for l in links { BridgeDevice.enableHairpin(port: l.hostVeth) }
             let state = SandboxState(netnsPath: path, endpoints: states, ports: mapped)
             sandboxes[containerID] = state
             if !mapped.isEmpty {
@@ -306,7 +307,10 @@ public final class NetworkManager: @unchecked Sendable {
         while used.contains("eth\(idx)") { idx += 1 }
         var (ep, link) = try allocate(containerID: containerID, request: request, dnsNames: dnsNames, index: idx, existing: s.endpoints)
         link.defaultRoute = s.endpoints.isEmpty && link.defaultRoute
-        do { try Sandbox.add(path: s.netnsPath, links: [link]) } catch {
+        do {
+            try Sandbox.add(path: s.netnsPath, links: [link])
+            BridgeDevice.enableHairpin(port: link.hostVeth)
+        } catch {
             if let n = networks[ep.networkID] { ipam(n)?.release(ep.ip, owner: containerID) }
             throw error
         }

@@ -626,7 +626,7 @@ def test_docker_py_networks_and_ports(daemon):
     assert_clean(d)
 
 
-# --------------------------------------------------------------------------- legacy links
+# --------------------------------------------------------------------------- legacy links, hairpin
 
 def test_legacy_link_on_default_bridge_gives_hosts_entry_and_env(daemon):
     d = daemon
@@ -656,3 +656,22 @@ def test_legacy_link_on_default_bridge_gives_hosts_entry_and_env(daemon):
         rm_all(d, db, app)
     assert_clean(d)
 
+
+def test_containers_reach_published_ports_through_the_host_address(daemon):
+    """Hairpin NAT: a container reaches its own published port, and another container's on
+    the same bridge, through the host's address (kernel NAT, no userland proxy)."""
+    d = daemon
+    web, other = unique("hp"), unique("hp")
+    port = free_port()
+    addr = host_address()
+    try:
+        d.ok("run", "-d", "--name", web, "-p", f"{port}:80", "busybox", "sh", "-c", HTTPD, "hairpin")
+        assert fetch(f"http://127.0.0.1:{port}/index.html").strip() == "hello-hairpin"
+        # (busybox wget -T crashes on a timeout: `timeout` bounds a failure instead.)
+        out = d.ok("exec", web, "timeout", "5", "wget", "-qO-", f"http://{addr}:{port}/index.html")
+        assert out.strip() == "hello-hairpin", out
+        out = d.ok("run", "--rm", "--name", other, "busybox", "timeout", "5", "wget", "-qO-", f"http://{addr}:{port}/index.html")
+        assert out.strip() == "hello-hairpin", out
+    finally:
+        rm_all(d, web, other)
+    assert_clean(d)
