@@ -1,40 +1,17 @@
 """docker-compose (Debian's 1.29) against hoistd, unchanged: a project with two services
 on its default network resolving each other by service name, a named volume, a published
 port fetched from the host, then `ps`, `logs`, `exec` and `down -v` leaving nothing."""
-import json
 import shutil
-import socket
 import time
-import urllib.request
 
 import pytest
 
 from conftest import describe, run_cmd, unique
+from test_network import fetch, free_port
 
 COMPOSE = shutil.which("docker-compose")
 
 pytestmark = pytest.mark.skipif(COMPOSE is None, reason="docker-compose is not installed (make deps)")
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("0.0.0.0", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def fetch(url: str, timeout: float = 10.0) -> str:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=3) as r:
-                return r.read().decode()
-        except OSError as e:
-            last = e
-            time.sleep(0.1)
-    raise AssertionError(f"GET {url} failed: {last}")
 
 
 COMPOSE_FILE = """\
