@@ -14,6 +14,9 @@ final class EmbeddedDNS: @unchecked Sendable {
     private let lock = NSLock()
     /// network ID → its UDP and TCP sockets.
     private var sockets: [String: [Int32]] = [:]
+    /// Open TCP connections (a thread each), capped so clients cannot pile up threads.
+    private var tcpConnections = 0
+    private static let maxTCPConnections = 64
     /// (network ID, name) → address.
     var resolver: (@Sendable (String, String) -> IPv4Address?)?
     /// (network ID, client address) → the servers that client's queries go to (its
@@ -101,8 +104,16 @@ final class EmbeddedDNS: @unchecked Sendable {
                 if errno == EINTR || errno == ECONNABORTED || errno == EMFILE { if isOpen(fd, network) { continue } }
                 return
             }
+            lock.lock()
+            let admitted = tcpConnections < Self.maxTCPConnections
+            if admitted { tcpConnections += 1 }
+            lock.unlock()
+            guard admitted else { close(c); continue }
             let client = IPv4Address(UInt32(bigEndian: from.sin_addr.s_addr))
-            start { [weak self] in self?.serveTCP(conn: c, network: network, client: client) }
+            start { [weak self] in
+                self?.serveTCP(conn: c, network: network, client: client)
+                self?.lock.withLock { self?.tcpConnections -= 1 }
+            }
         }
     }
 

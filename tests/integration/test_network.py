@@ -445,8 +445,24 @@ def test_dns_flag_on_user_network_keeps_the_embedded_dns_and_forwards(daemon):
         assert upstream.queries == [], upstream.queries
         out = d.ok("run", "--rm", "--network", net, "busybox", "cat", "/etc/resolv.conf")
         assert f"nameserver {gw}\n" in out and "ndots:0" in out, out
-        # The embedded DNS answers over TCP too (from the host, on the gateway address).
+        # The embedded DNS answers over TCP too (from the host, on the gateway address),
+        # and caps its open connections (64) rather than pile up threads.
         assert dns_query_tcp(gw, web) == [web_ip]
+        held = [socket.create_connection((gw, 53), timeout=5) for _ in range(64)]
+        try:
+            with socket.create_connection((gw, 53), timeout=5) as extra:
+                extra.settimeout(2)  # an admitted connection would idle 5 s before closing
+                assert extra.recv(1) == b""  # closed at once
+        finally:
+            for h in held:
+                h.close()
+
+        def answers():
+            try:
+                return dns_query_tcp(gw, web) == [web_ip]
+            except (OSError, AssertionError):
+                return False
+        wait_for(answers, what="TCP DNS answers again")
     finally:
         upstream.close()
         rm_all(d, web)
