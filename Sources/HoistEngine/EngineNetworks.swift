@@ -214,6 +214,10 @@ extension Engine {
                 e.MacAddress = ep.mac
                 e.EndpointID = Digest.sha256(of: Array((rec.id + n.id).utf8)).hex
                 e.DNSNames = ep.dnsNames.isEmpty ? nil : ep.dnsNames
+                // moby before API 1.44 lists the short ID among a live endpoint's aliases on
+                // user networks (compose checks it to skip reconnecting a container).
+                let short = String(rec.id.prefix(12))
+                if n.isUserDefined, !(e.Aliases ?? []).contains(short) { e.Aliases = (e.Aliases ?? []) + [short] }
             }
             return e
         }

@@ -1,6 +1,7 @@
 """docker-compose (Debian's 1.29) against hoistd, unchanged: a project with two services
 on its default network resolving each other by service name, a named volume, a published
 port fetched from the host, then `ps`, `logs`, `exec` and `down -v` leaving nothing."""
+import json
 import shutil
 import time
 
@@ -84,6 +85,10 @@ def test_compose_up_ps_logs_exec_down(daemon, tmp_path):
                      f"label=com.docker.compose.project={project}", "--format", "{{.Names}} {{.Label \"role\"}}")
         assert p.stdout.split() == [f"{project}_web_1", "server"], describe(p)
 
+        # moby (API < 1.44) lists the short ID among a live endpoint's aliases.
+        info = d.docker("inspect", f"{project}_web_1").stdout
+        c = json.loads(info)[0]
+        assert c["NetworkSettings"]["Networks"][f"{project}_default"]["Aliases"] == ["web", c["Id"][:12]], info
         # A second `up -d` finds the running project and changes nothing.
         p = compose("up", "-d")
         assert p.returncode == 0 and "is up-to-date" in p.stderr, describe(p)
