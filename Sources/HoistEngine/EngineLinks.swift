@@ -71,6 +71,23 @@ extension Engine {
         }
     }
 
+    /// After a child got its (new) address on the default bridge: the running containers
+    /// that link to it see it in their /etc/hosts (moby's parent update).
+    func refreshLinkingParents(of child: ContainerRecord, ip: String) {
+        for parent in containers.values where parent.isRunning && parent.id != child.id {
+            for l in parent.hostConfig.Links ?? [] {
+                guard let (target, alias) = try? Self.parseLink(l), target == child.name else { continue }
+                let entry = Self.linkHostsEntries([LegacyLink(alias: alias, child: child, ip: ip)])[0].dropLast()
+                guard let tab = entry.firstIndex(of: "\t") else { continue }
+                let names = entry[tab...]
+                rewriteHosts(parent) { hosts in
+                    hosts.split(separator: "\n", omittingEmptySubsequences: false)
+                        .map { $0.hasSuffix(names) ? entry : $0 }.joined(separator: "\n")
+                }
+            }
+        }
+    }
+
     /// `env` plus the link variables it does not set itself (its own Env wins, as in moby).
     func addingLinkEnvironment(_ env: [String], _ rec: ContainerRecord) -> [String] {
         let keys = Set(env.map { $0.split(separator: "=", maxSplits: 1).first.map(String.init) ?? $0 })

@@ -153,6 +153,7 @@ extension Engine {
         network.setUpstreamDNS(containerID: id, servers: rec.hostConfig.Dns ?? [])
         writeFiles(ips: state.endpoints.map { "\($0.ip)" }, embeddedDNS: userNet?.gateway.map { "\($0)" },
                    links: Self.linkHostsEntries(links))
+        if let ep = state.endpoints.first, ep.networkID == network.defaultBridge?.id { refreshLinkingParents(of: rec, ip: "\(ep.ip)") }
         return .path(state.netnsPath)
     }
 

@@ -660,10 +660,16 @@ def test_legacy_link_on_default_bridge_gives_hosts_entry_and_env(daemon):
         # The alias answers ping; the docker CLI's --link NAME links under the name.
         p = d.docker("run", "--rm", "--link", db, "busybox", "ping", "-c", "1", "-W", "2", db)
         assert p.returncode == 0, describe(p)
-        p = d.docker("create", "--name", app, "--link", f"{db}:x", "busybox", "true")
+        p = d.docker("run", "-d", "--name", app, "--link", f"{db}:x", "busybox", "sleep", "300")
         assert p.returncode == 0, describe(p)
         assert inspect(d, app)["HostConfig"]["Links"] == [f"/{db}:/{app}/x"]
-        d.ok("stop", "-t", "0", db)
+        # The child restarts with another address: the parent's hosts line follows it.
+        d.ok("restart", "-t", "0", db)
+        new_ip = inspect(d, db)["NetworkSettings"]["IPAddress"]
+        assert new_ip != ip
+        hosts = d.ok("exec", app, "cat", "/etc/hosts")
+        assert f"{new_ip}\tx dbhost {db}\n" in hosts and f"{ip}\t" not in hosts, hosts
+        d.ok("stop", "-t", "0", db, app)
         p = d.docker("start", app)
         assert p.returncode != 0 and f"Cannot link to a non running container: /{db} AS /{app}/x" in p.stderr, describe(p)
         p = d.docker("run", "--rm", "--link", "no-such-container-here:x", "busybox", "true")
