@@ -93,6 +93,15 @@ def test_compose_up_ps_logs_exec_down(daemon, tmp_path):
         p = compose("up", "-d")
         assert p.returncode == 0 and "is up-to-date" in p.stderr, describe(p)
 
+        # stop/start keeps the project working: web answers again, by name too.
+        p = compose("stop", "-t", "1")
+        assert p.returncode == 0, describe(p)
+        p = compose("start")
+        assert p.returncode == 0, describe(p) + d.log_text()
+        assert fetch(f"http://127.0.0.1:{port}/index.html").strip() == "hello-compose"
+        p = compose("exec", "-T", "client", "wget", "-qO-", "http://web/index.html")
+        assert p.returncode == 0 and p.stdout.strip() == "hello-compose", describe(p)
+
         p = compose("down", "-v", "-t", "1")  # the services ignore SIGTERM (pid 1)
         assert p.returncode == 0, describe(p)
     finally:
