@@ -6,8 +6,8 @@ import CHoistSys
 
 /// The DNS server of user-defined networks: on each network's gateway address, port 53,
 /// over UDP and TCP (as moby's resolver), which containers get as their nameserver. It
-/// answers A queries for the names of the network's containers (name, aliases, short ID)
-/// and forwards anything else to the asking container's `--dns` servers, else the host's
+/// answers A queries for the names of the network's containers (name, aliases, short ID),
+/// PTR queries for their addresses, and forwards anything else to the asking container's `--dns` servers, else the host's
 /// resolvers. (Docker listens on 127.0.0.11 inside each container's namespace, which needs
 /// a socket per container; see docs/decisions/0004.)
 final class EmbeddedDNS: @unchecked Sendable {
@@ -19,6 +19,8 @@ final class EmbeddedDNS: @unchecked Sendable {
     private static let maxTCPConnections = 64
     /// (network ID, name) → address.
     var resolver: (@Sendable (String, String) -> IPv4Address?)?
+    /// (network ID, address) → the container's name on that network (PTR answers).
+    var reverseResolver: (@Sendable (String, IPv4Address) -> String?)?
     /// (network ID, client address) → the servers that client's queries go to (its
     /// `--dns`); nil for the host's resolvers.
     var upstreams: (@Sendable (String, IPv4Address) -> [IPv4Address]?)?
@@ -165,11 +167,23 @@ final class EmbeddedDNS: @unchecked Sendable {
         let qtype = UInt16(q[i + 1]) << 8 | UInt16(q[i + 2])
         let end = i + 5
         let name = labels.joined(separator: ".")
-        guard !name.isEmpty, let ip = resolver?(network, name) else { return nil }
         var r = Array(q[0..<end])
         r[2] = 0x84 | (q[2] & 0x01)  // QR, AA, RD copied
         r[3] = 0x80                  // RA, NOERROR
         r[8] = 0; r[9] = 0; r[10] = 0; r[11] = 0
+        if qtype == 12 {
+            // d.c.b.a.in-addr.arpa of a container on this network: its name, as moby answers.
+            guard labels.count == 6, labels[4].lowercased() == "in-addr", labels[5].lowercased() == "arpa",
+                  let ip = IPv4Address(labels[0..<4].reversed().joined(separator: ".")),
+                  let target = reverseResolver?(network, ip) else { return nil }
+            var rdata: [UInt8] = []
+            for l in target.split(separator: ".") where !l.isEmpty && l.utf8.count < 64 { rdata += [UInt8(l.utf8.count)] + Array(l.utf8) }
+            rdata.append(0)
+            r[6] = 0; r[7] = 1
+            r += [0xc0, 0x0c, 0, 12, 0, 1, 0, 0, 0, 60, UInt8(rdata.count >> 8), UInt8(rdata.count & 0xff)] + rdata
+            return r
+        }
+        guard !name.isEmpty, let ip = resolver?(network, name) else { return nil }
         if qtype == 1 || qtype == 255 {
             r[6] = 0; r[7] = 1
             r += [0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]

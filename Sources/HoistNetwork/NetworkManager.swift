@@ -47,6 +47,7 @@ public final class NetworkManager: @unchecked Sendable {
         }
         dns.resolver = { [weak self] net, name in self?.lookup(network: net, name: name) }
         dns.upstreams = { [weak self] net, client in self?.upstreams(network: net, client: client) }
+        dns.reverseResolver = { [weak self] net, ip in self?.reverseLookup(network: net, ip: ip) }
     }
 
     private func setUpPredefined() throws {
@@ -394,6 +395,17 @@ public final class NetworkManager: @unchecked Sendable {
         guard !upstreamDNS.isEmpty else { return nil }
         for (cid, s) in sandboxes where s.endpoints.contains(where: { $0.networkID == network && $0.ip == client }) {
             return upstreamDNS[cid]
+        }
+        return nil
+    }
+
+    /// `<container name>.<network name>` of the container holding `ip` on the network.
+    func reverseLookup(network: String, ip: IPv4Address) -> String? {
+        lock.lock(); defer { lock.unlock() }
+        for s in sandboxes.values {
+            if let ep = s.endpoints.first(where: { $0.networkID == network && $0.ip == ip }), let name = ep.dnsNames.first {
+                return name + "." + ep.networkName
+            }
         }
         return nil
     }

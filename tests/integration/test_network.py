@@ -438,6 +438,9 @@ def test_dns_flag_on_user_network_keeps_the_embedded_dns_and_forwards(daemon):
         out = d.ok("run", "--rm", "--network", net, "--dns", upstream.address, "busybox", "sh", "-c",
                    f"nslookup {web}; nslookup outside.test")
         assert web_ip in out and "10.11.12.13" in out, out
+        # Reverse lookups of container addresses answer `<name>.<network>`, as moby.
+        out = d.ok("run", "--rm", "--network", net, "busybox", "nslookup", web_ip)
+        assert f"name = {web}.{net}" in out, out
         assert "outside.test" in upstream.queries and web not in upstream.queries, upstream.queries
         # Without --dns, the host's resolvers are asked, never the fake one.
         upstream.queries.clear()
