@@ -18,7 +18,7 @@ DATA_ROOT  ?=
 PYTEST_ARGS ?=
 
 APT_PACKAGES := crun runc libarchive-dev libsqlite3-dev busybox-static \
-                containernetworking-plugins tini hyperfine tmux skopeo docker-registry podman iproute2 curl apache2-utils
+                containernetworking-plugins tini hyperfine tmux skopeo docker-registry podman iproute2 curl apache2-utils docker-compose
 PY_PACKAGES  := docker pytest
 
 .PHONY: all deps build unit-test integration test busybox-image daemon demo bench clean

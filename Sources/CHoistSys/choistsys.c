@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <sys/socket.h>
 #include <sched.h>
 #include <pthread.h>
 #include <errno.h>
@@ -102,3 +103,7 @@ int choist_netlink_socket_in_netns(const char *nspath, int create) {
 dev_t choist_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
 
 int choist_syncfs(int fd) { return syncfs(fd); }
+
+int choist_accept_cloexec(int fd, void *addr, unsigned int *addrlen) {
+    return accept4(fd, (struct sockaddr *)addr, (socklen_t *)addrlen, SOCK_CLOEXEC);
+}

@@ -76,6 +76,8 @@ public struct HostConfig: Codable, Sendable, Equatable {
     public var DnsOptions: [String]?
     public var DnsSearch: [String]?
     public var ExtraHosts: [String]?
+    /// Legacy `--link name:alias`; stored as `/name:/parent/alias`.
+    public var Links: [String]?
     public var Mounts: [Mount]?
     /// `--tmpfs`: destination → options.
     public var Tmpfs: [String: String]?
@@ -237,7 +239,7 @@ public struct ContainerSummary: Codable, Sendable {
     public var Status: String
     public var HostConfig: HostConfigSummary
     public var NetworkSettings: NetworkSettingsSummary
-    public var Mounts: [EmptyObject]
+    public var Mounts: [MountPoint]
     public init(Id: String, Names: [String], Image: String, ImageID: String, Command: String, Created: Int64,
                 Labels: [String: String], State: String, Status: String) {
         self.Id = Id; self.Names = Names; self.Image = Image; self.ImageID = ImageID; self.Command = Command

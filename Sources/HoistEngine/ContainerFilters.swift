@@ -2,7 +2,7 @@ import HoistCore
 
 /// `ps --filter` semantics: values of one key are OR-ed, keys are AND-ed.
 enum ContainerFilters {
-    static let known: Set<String> = ["status", "name", "id", "label", "ancestor", "exited", "before", "since"]
+    static let known: Set<String> = ["status", "name", "id", "label", "ancestor", "exited", "before", "since", "volume", "network"]
 
     static func matches(_ r: ContainerRecord, _ filters: [String: [String]]) throws -> Bool {
         for (key, values) in filters where !values.isEmpty {
@@ -25,6 +25,14 @@ enum ContainerFilters {
                     return r.imageName == v || r.imageID == v || r.imageID.hasPrefix("sha256:" + v) || r.imageName + ":latest" == v
                 case "exited":
                     return r.status == .exited && String(r.exitCode) == v
+                case "volume":
+                    // moby: a volume's name, a bind's source, or either's destination.
+                    return (r.mounts ?? []).contains { m in
+                        m.spec.destination == v || (m.spec.type != .tmpfs && m.spec.source == v)
+                    }
+                case "network":
+                    if let eps = r.endpoints { return eps.keys.contains(v) }
+                    return (r.hostConfig.NetworkMode ?? "bridge") == v
                 case "before", "since":
                     return true  // by creation order: Engine.filterByCreation
                 default: return false

@@ -42,6 +42,7 @@ extension Engine {
                                   config: config, hostConfig: hostConfig, path: path, args: args)
         let endpoints = try validateNetworking(hostConfig, request.networkingConfig)
         rec.endpoints = endpoints.isEmpty ? nil : endpoints
+        rec.hostConfig.Links = try normalizedLinks(hostConfig, name: finalName)
         let (mounts, madeVolumes) = try resolveMounts(config: config, hostConfig: hostConfig)
         rec.mounts = mounts
         // Published ports are exposed ones too (the docker CLI sends both; other clients may not).
@@ -83,6 +84,7 @@ extension Engine {
             var spec = processSpec(rec, user: user, dir: dir)
             spec.mounts = try await prepareMounts(rec, rootfs: rootfs)
             spec.network = try setUpNetwork(id)
+            spec.env = addingLinkEnvironment(spec.env, rec)
             unknownSeccompProfile = try BundleWriter.write(id: id, spec: spec, rootfs: rootfs, bundleDir: dir,
                                                            seccompFilters: runtime.name == "crun" ? seccompFilters : nil)
             // The previous run's shim answers waits before it deletes the runtime state:
@@ -342,6 +344,9 @@ extension Engine {
         let now = Timestamps.nowNanos()
         var list = containers.values.sorted { $0.created > $1.created }
         if !all && (limit ?? 0) <= 0 { list = list.filter { $0.isRunning } }
+        var filters = filters
+        // `network=` takes names or IDs; the records know their networks by name.
+        if let nets = filters["network"] { filters["network"] = nets.map { (try? network.find($0).name) ?? $0 } }
         list = try list.filter { try ContainerFilters.matches($0, filters) }
         list = try filterByCreation(list, filters)
         if let l = limit, l > 0 { list = Array(list.prefix(l)) }
@@ -353,6 +358,7 @@ extension Engine {
             s.HostConfig.NetworkMode = r.hostConfig.NetworkMode ?? "bridge"
             s.Ports = portSummaries(r)
             s.NetworkSettings.Networks = summaryNetworks(r)
+            s.Mounts = inspectMounts(r)
             return s
         }
     }

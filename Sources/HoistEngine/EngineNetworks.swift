@@ -94,12 +94,14 @@ extension Engine {
         let mode = networkMode(rec)
         let hostname = rec.config.Hostname ?? String(id.prefix(12))
         let hostResolv = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
-        func writeFiles(ips: [String], nameservers: [String]?) {
+        /// `embeddedDNS`: the container's resolver is the network's DNS server, which
+        /// forwards to its `--dns` servers; else `--dns` replaces the host's servers.
+        func writeFiles(ips: [String], embeddedDNS: String?, links: [String] = []) {
             let hosts = ContainerNetworkFiles.hosts(hostname: hostname, domainname: rec.config.Domainname, ips: ips,
-                                                    extraHosts: rec.hostConfig.ExtraHosts ?? [])
-            let dns = (rec.hostConfig.Dns ?? []).isEmpty ? nameservers : rec.hostConfig.Dns
-            let resolv = ContainerNetworkFiles.resolvConf(host: hostResolv, nameservers: dns,
-                                                          search: rec.hostConfig.DnsSearch ?? [], options: rec.hostConfig.DnsOptions ?? [])
+                                                    extraHosts: rec.hostConfig.ExtraHosts ?? [], extraLines: links)
+            let dns = embeddedDNS.map { [$0] } ?? rec.hostConfig.Dns
+            let resolv = ContainerNetworkFiles.resolvConf(host: hostResolv, nameservers: dns, search: rec.hostConfig.DnsSearch ?? [],
+                                                          options: rec.hostConfig.DnsOptions ?? [], embedded: embeddedDNS != nil)
             try? Data(hosts.utf8).write(to: URL(fileURLWithPath: dir + "/hosts"))
             try? Data(resolv.utf8).write(to: URL(fileURLWithPath: dir + "/resolv.conf"))
         }
@@ -127,13 +129,19 @@ extension Engine {
         var requests: [EndpointRequest] = []
         let eps = rec.endpoints ?? [:]
         // The network mode's network first: it carries the default route and the published ports.
+        // Endpoints, once recorded, are the truth: a container disconnected from its mode's
+        // network keeps the mode (as in moby) but does not join that network again.
         let primary = (try? network.find(mode))?.name ?? mode
-        for name in [primary] + eps.keys.filter({ $0 != primary }).sorted() where name != "none" {
+        let names = rec.endpoints == nil ? [primary] : (eps[primary] == nil ? [] : [primary]) + eps.keys.filter({ $0 != primary }).sorted()
+        for name in names where name != "none" {
             guard let n = try? network.find(name), n.driver == "bridge" else { continue }
             let cfg = eps[name] ?? EndpointConfig()
             requests.append(EndpointRequest(network: n.id, aliases: cfg.Aliases ?? [], ipv4: cfg.IPAMConfig?.IPv4Address))
         }
-        let ports = requests.isEmpty ? [] : try requestedPorts(rec)
+        // moby publishes nothing for an endpoint on an `--internal` network (no error).
+        let isInternal = requests.first.flatMap { try? network.find($0.network) }?.internal_ ?? false
+        let ports = requests.isEmpty || isInternal ? [] : try requestedPorts(rec)
+        let links = try legacyLinks(rec)
         let t0 = Timestamps.nowNanos()
         let state = try network.attach(containerID: id, dnsNames: [rec.name, String(id.prefix(12)), hostname],
                                        endpoints: requests, ports: ports, endpointName: rec.name)
@@ -142,7 +150,10 @@ extension Engine {
         save(rec)
         var userNet: EndpointState?
         if let ep = state.endpoints.first, let n = try? network.find(ep.networkID), n.isUserDefined { userNet = ep }
-        writeFiles(ips: state.endpoints.map { "\($0.ip)" }, nameservers: userNet?.gateway.map { ["\($0)"] })
+        network.setUpstreamDNS(containerID: id, servers: rec.hostConfig.Dns ?? [])
+        writeFiles(ips: state.endpoints.map { "\($0.ip)" }, embeddedDNS: userNet?.gateway.map { "\($0)" },
+                   links: Self.linkHostsEntries(links))
+        if let ep = state.endpoints.first, ep.networkID == network.defaultBridge?.id { refreshLinkingParents(of: rec, ip: "\(ep.ip)") }
         return .path(state.netnsPath)
     }
 
@@ -168,6 +179,7 @@ extension Engine {
             }
         }
         network.recover(running: running)
+        for id in running.keys { network.setUpstreamDNS(containerID: id, servers: containers[id]?.hostConfig.Dns ?? []) }
     }
 
     // MARK: inspect
@@ -203,12 +215,16 @@ extension Engine {
                 e.MacAddress = ep.mac
                 e.EndpointID = Digest.sha256(of: Array((rec.id + n.id).utf8)).hex
                 e.DNSNames = ep.dnsNames.isEmpty ? nil : ep.dnsNames
+                // moby before API 1.44 lists the short ID among a live endpoint's aliases on
+                // user networks (compose checks it to skip reconnecting a container).
+                let short = String(rec.id.prefix(12))
+                if n.isUserDefined, !(e.Aliases ?? []).contains(short) { e.Aliases = (e.Aliases ?? []) + [short] }
             }
             return e
         }
         if mode.hasPrefix("container:") { return ns }
         let eps = rec.endpoints ?? [:]
-        if eps.isEmpty, let n = try? network.find(mode) {
+        if rec.endpoints == nil, let n = try? network.find(mode) {
             ns.Networks[n.name] = settings(n, cfg: nil)
         }
         for (name, cfg) in eps {
@@ -256,12 +272,12 @@ extension Engine {
             }
         }
         var options = n.options
-        if n.driver == "bridge" {
+        // Options as given at create (compose compares them to its file), plus what dockerd
+        // sets on the default bridge.
+        if n.driver == "bridge", n.isDefaultBridge {
             options["com.docker.network.bridge.name"] = n.bridge
-            if n.isDefaultBridge {
-                options["com.docker.network.bridge.default_bridge"] = "true"
-                options["com.docker.network.bridge.enable_ip_masquerade"] = "true"
-            }
+            options["com.docker.network.bridge.default_bridge"] = "true"
+            options["com.docker.network.bridge.enable_ip_masquerade"] = "true"
         }
         return NetworkResource(Name: n.name, Id: n.id, Created: Timestamps.rfc3339Nano(n.created), Driver: n.driver, IPAM: ipam,
                                Internal: n.internal_, Attachable: n.attachable, Containers: containersOut, Options: options, Labels: n.labels)
@@ -352,14 +368,7 @@ extension Engine {
                                               ipv4: cfg.IPAMConfig?.IPv4Address), dnsNames: [rec.name, String(rec.id.prefix(12)), hostname])
             rec.sandbox = updated
             if let ep = updated.endpoints.last {
-                // In place: the file is bind-mounted into the running container.
-                let path = paths.containerDir(rec.id) + "/hosts"
-                if let h = FileManager.default.contents(atPath: path), let fh = FileHandle(forWritingAtPath: path) {
-                    fh.seekToEndOfFile()
-                    fh.write(Data("\(ep.ip)\t\(hostname)\n".utf8))
-                    fh.closeFile()
-                    _ = h
-                }
+                rewriteHosts(rec) { $0 + ContainerNetworkFiles.hostsEntry(ip: "\(ep.ip)", hostname: hostname, domainname: rec.config.Domainname) }
             }
         }
         eps[n.name] = cfg
@@ -378,15 +387,30 @@ extension Engine {
         }
         if rec.isRunning, let s = rec.sandbox {
             rec.sandbox = network.disconnect(containerID: rec.id, state: s, networkID: n.id)
+            if let ep = s.endpoints.first(where: { $0.networkID == n.id }) {
+                let hostname = rec.config.Hostname ?? String(rec.id.prefix(12))
+                rewriteHosts(rec) {
+                    ContainerNetworkFiles.removingEntry(ip: "\(ep.ip)", hostname: hostname, domainname: rec.config.Domainname, from: $0)
+                }
+            }
         }
         eps[n.name] = nil
+        // Docker keeps the network mode: compose disconnects and connects again (with its
+        // aliases) before the first start. The empty endpoint list still says "no network".
         rec.endpoints = eps
-        if networkMode(rec) == n.name || networkMode(rec) == n.id {
-            // Docker keeps the mode; a later start then joins no network of its own.
-            rec.hostConfig.NetworkMode = eps.keys.sorted().first ?? "none"
-        }
         save(rec)
         emitNetwork("disconnect", n, container: rec.id)
+    }
+
+    /// Changes a running container's /etc/hosts in place: the file is bind-mounted into
+    /// the container, so it must keep its inode (no write-and-rename).
+    func rewriteHosts(_ rec: ContainerRecord, _ change: (String) -> String) {
+        let path = paths.containerDir(rec.id) + "/hosts"
+        guard let old = FileManager.default.contents(atPath: path), let fh = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? fh.close() }
+        let new = Data(change(String(decoding: old, as: UTF8.self)).utf8)
+        try? fh.truncate(atOffset: 0)
+        try? fh.write(contentsOf: new)
     }
 
     func emitNetwork(_ action: String, _ n: NetworkRecord, container: String? = nil) {

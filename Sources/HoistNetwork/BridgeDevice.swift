@@ -23,6 +23,13 @@ enum BridgeDevice {
         _ = try? HostCommand.run(HostCommand.ip, ["link", "del", name])
     }
 
+    /// Hairpin mode on a container's bridge port: with br_netfilter, a container reaching
+    /// its own published port through a host address is DNATed on the bridge and must be
+    /// sent back out of the port it came in on (dockerd does this without userland proxy).
+    static func enableHairpin(port: String) {
+        writeSysctl("/sys/class/net/\(port)/brport/hairpin_mode", "1")
+    }
+
     static func writeSysctl(_ path: String, _ value: String) {
         if let cur = try? String(contentsOfFile: path, encoding: .utf8), cur.trimmingCharacters(in: .whitespacesAndNewlines) == value { return }
         try? value.write(toFile: path, atomically: false, encoding: .utf8)

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HoistCore
 
 /// An IPv4 address as a host-order integer (so subnet arithmetic is plain integer math).
@@ -70,5 +73,15 @@ public struct IPv4Subnet: Hashable, Sendable, CustomStringConvertible, Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode("\(address)/\(prefix)")
+    }
+}
+
+/// A socket address for `address:port`.
+extension sockaddr_in {
+    init(_ address: IPv4Address, port: UInt16) {
+        self.init()
+        sin_family = sa_family_t(AF_INET)
+        sin_port = in_port_t(port.bigEndian)
+        sin_addr.s_addr = address.value.bigEndian
     }
 }

@@ -2,8 +2,9 @@ import HoistCore
 
 /// The iptables rules of one bridge, in chains named after it so two daemons (or two
 /// networks) never touch each other's rules:
-///   nat    HOIST-<br>       DNAT of published ports (from PREROUTING and OUTPUT, local dst)
-///   nat    HOIST-POST-<br>  masquerade of outbound traffic, and of 127.0.0.1 → container
+///   nat    HOIST-<br>       DNAT of published ports (from PREROUTING and OUTPUT, local dst;
+///                            containers too, so they reach published ports by a host address)
+///   nat    HOIST-POST-<br>  masquerade of outbound traffic, of 127.0.0.1 → container, and hairpin
 ///   filter HOIST-FWD-<br>   accept (or, for --internal, drop) forwarding through the bridge
 /// The chains are rewritten whole by one `iptables-restore --noflush` (declaring a chain
 /// flushes it), so every change is atomic and reconciles leftovers of a crash.
@@ -26,13 +27,16 @@ struct NATRules {
 
     func restoreScript(mappings: [(ip: IPv4Address, PortMapping)]) -> String {
         var s = "*nat\n:\(dnatChain) - [0:0]\n:\(postChain) - [0:0]\n"
-        s += "-A \(dnatChain) -i \(bridge) -j RETURN\n"
         for (ip, m) in mappings.sorted(by: { ($0.1.hostPort, $0.1.proto) < ($1.1.hostPort, $1.1.proto) }) {
             let dst = m.hostIP == "0.0.0.0" ? "" : "-d \(m.hostIP)/32 "
             s += "-A \(dnatChain) \(dst)-p \(m.proto) -m \(m.proto) --dport \(m.hostPort) -j DNAT --to-destination \(ip):\(m.containerPort)\n"
         }
         if !internal_ { s += "-A \(postChain) -s \(subnet.canonical) ! -o \(bridge) -j MASQUERADE\n" }
         s += "-A \(postChain) -s 127.0.0.0/8 -o \(bridge) -j MASQUERADE\n"
+        // Hairpin: a container that reached a published port (its own or a neighbour's)
+        // through a host address goes back out of its own bridge; masquerade it so the
+        // reply comes back through the NAT rather than straight from the target.
+        s += "-A \(postChain) -s \(subnet.canonical) -o \(bridge) -m conntrack --ctstate DNAT -j MASQUERADE\n"
         s += "COMMIT\n*filter\n:\(forwardChain) - [0:0]\n"
         if internal_ {
             s += "-A \(forwardChain) -i \(bridge) ! -o \(bridge) -j DROP\n"

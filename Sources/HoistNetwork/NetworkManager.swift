@@ -27,6 +27,9 @@ public final class NetworkManager: @unchecked Sendable {
     private var networks: [String: NetworkRecord] = [:]
     private var sandboxes: [String: SandboxState] = [:]
     private var reservations: [String: PortReservation] = [:]
+    /// Container ID → its `--dns` servers: the embedded DNS forwards that container's
+    /// other queries there (moby's behaviour) instead of to the host's resolvers.
+    private var upstreamDNS: [String: [IPv4Address]] = [:]
     let dns: EmbeddedDNS
 
     public init(_ settings: Settings) throws {
@@ -43,6 +46,8 @@ public final class NetworkManager: @unchecked Sendable {
             dns.serve(network: n.id, on: n.gateway)
         }
         dns.resolver = { [weak self] net, name in self?.lookup(network: net, name: name) }
+        dns.upstreams = { [weak self] net, client in self?.upstreams(network: net, client: client) }
+        dns.reverseResolver = { [weak self] net, ip in self?.reverseLookup(network: net, ip: ip) }
     }
 
     private func setUpPredefined() throws {
@@ -242,6 +247,7 @@ public final class NetworkManager: @unchecked Sendable {
             }
             let path = netnsPath(containerID)
             try Sandbox.create(path: path, links: links)
+            for l in links { BridgeDevice.enableHairpin(port: l.hostVeth) }
             let state = SandboxState(netnsPath: path, endpoints: states, ports: mapped)
             sandboxes[containerID] = state
             if !mapped.isEmpty {
@@ -302,7 +308,10 @@ public final class NetworkManager: @unchecked Sendable {
         while used.contains("eth\(idx)") { idx += 1 }
         var (ep, link) = try allocate(containerID: containerID, request: request, dnsNames: dnsNames, index: idx, existing: s.endpoints)
         link.defaultRoute = s.endpoints.isEmpty && link.defaultRoute
-        do { try Sandbox.add(path: s.netnsPath, links: [link]) } catch {
+        do {
+            try Sandbox.add(path: s.netnsPath, links: [link])
+            BridgeDevice.enableHairpin(port: link.hostVeth)
+        } catch {
             if let n = networks[ep.networkID] { ipam(n)?.release(ep.ip, owner: containerID) }
             throw error
         }
@@ -327,9 +336,18 @@ public final class NetworkManager: @unchecked Sendable {
         return s
     }
 
+    /// Where the embedded DNS forwards a container's queries for names it does not own
+    /// (its `--dns`); empty: the host's resolvers. Kept until `release`.
+    public func setUpstreamDNS(containerID: String, servers: [String]) {
+        lock.lock(); defer { lock.unlock() }
+        let list = servers.compactMap(IPv4Address.init)
+        upstreamDNS[containerID] = list.isEmpty ? nil : list
+    }
+
     /// Frees everything of a stopped container. Idempotent.
     public func release(containerID: String, state: SandboxState?) {
         lock.lock(); defer { lock.unlock() }
+        upstreamDNS[containerID] = nil
         let s = state ?? sandboxes[containerID]
         sandboxes[containerID] = nil
         reservations.removeValue(forKey: containerID)?.releaseAll()
@@ -370,6 +388,26 @@ public final class NetworkManager: @unchecked Sendable {
     public func endpoints(network id: String) -> [(containerID: String, EndpointState)] {
         lock.lock(); defer { lock.unlock() }
         return sandboxes.flatMap { (cid, s) in s.endpoints.filter { $0.networkID == id }.map { (cid, $0) } }
+    }
+
+    func upstreams(network: String, client: IPv4Address) -> [IPv4Address]? {
+        lock.lock(); defer { lock.unlock() }
+        guard !upstreamDNS.isEmpty else { return nil }
+        for (cid, s) in sandboxes where s.endpoints.contains(where: { $0.networkID == network && $0.ip == client }) {
+            return upstreamDNS[cid]
+        }
+        return nil
+    }
+
+    /// `<container name>.<network name>` of the container holding `ip` on the network.
+    func reverseLookup(network: String, ip: IPv4Address) -> String? {
+        lock.lock(); defer { lock.unlock() }
+        for s in sandboxes.values {
+            if let ep = s.endpoints.first(where: { $0.networkID == network && $0.ip == ip }), let name = ep.dnsNames.first {
+                return name + "." + ep.networkName
+            }
+        }
+        return nil
     }
 
     func lookup(network: String, name: String) -> IPv4Address? {

@@ -65,10 +65,7 @@ final class PortReservation: @unchecked Sendable {
         let type = proto == "udp" ? Int32(SOCK_DGRAM.rawValue) : Int32(SOCK_STREAM.rawValue)
         let fd = socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HoistError.internal("socket: \(String(cString: strerror(errno)))") }
-        var sa = sockaddr_in()
-        sa.sin_family = sa_family_t(AF_INET)
-        sa.sin_port = in_port_t(UInt16(port).bigEndian)
-        sa.sin_addr.s_addr = addr.value.bigEndian
+        var sa = sockaddr_in(addr, port: UInt16(port))
         let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         if rc != 0 {
             let e = errno

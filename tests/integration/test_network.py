@@ -323,9 +323,21 @@ def test_network_create_options_ls_connect_disconnect_prune(daemon):
         nets = inspect(d, c)["NetworkSettings"]["Networks"]
         assert set(nets) == {net, internal}
         assert "eth1" in d.ok("exec", c, "ip", "-o", "link")
+        hostname = d.ok("exec", c, "hostname").strip()
+        second = nets[internal]["IPAddress"]
+        hosts = d.ok("exec", c, "cat", "/etc/hosts")
+        assert f"10.199.7.50\t{hostname}\n" in hosts and f"{second}\t{hostname}\n" in hosts, hosts
+        peer = d.ok("run", "--rm", "--network", internal, "busybox", "nslookup", c)
+        assert second in peer, peer
         d.ok("network", "disconnect", internal, c)
         assert set(inspect(d, c)["NetworkSettings"]["Networks"]) == {net}
         assert "eth1" not in d.ok("exec", c, "ip", "-o", "link")
+        # Its own line for the network it left is gone, as moby's sandbox deletes it;
+        # the network's DNS no longer knows it.
+        hosts = d.ok("exec", c, "cat", "/etc/hosts")
+        assert f"10.199.7.50\t{hostname}\n" in hosts and second not in hosts, hosts
+        p = d.hoist("run", "--rm", "--network", internal, "busybox", "nslookup", c)
+        assert p.returncode != 0 and second not in p.stdout, describe(p)
         rm_all(d, c)
         out = d.ok("network", "prune", "-f")
         assert net in out and internal in out, out
@@ -336,6 +348,210 @@ def test_network_create_options_ls_connect_disconnect_prune(daemon):
         rm_all(d, c)
         d.hoist("network", "rm", net)
         d.hoist("network", "rm", internal)
+    assert_clean(d)
+
+
+class FakeUpstreamDNS:
+    """A DNS server on a loopback address of the host answering every A query with
+    10.11.12.13: stands for the servers given with `--dns`."""
+
+    ANSWER = bytes([10, 11, 12, 13])
+
+    def __init__(self):
+        import threading
+        self.sock = None
+        for last in range(2, 250):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                s.bind((f"127.53.{last}.1", 53))
+            except OSError:
+                s.close()
+                continue
+            self.sock, self.address = s, f"127.53.{last}.1"
+            break
+        assert self.sock is not None, "no free loopback address for the fake DNS server"
+        self.queries: list[str] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                q, peer = self.sock.recvfrom(1500)
+            except OSError:
+                return
+            i, labels = 12, []
+            while i < len(q) and q[i]:
+                labels.append(q[i + 1:i + 1 + q[i]].decode())
+                i += 1 + q[i]
+            qtype = q[i + 1] << 8 | q[i + 2]
+            self.queries.append(".".join(labels))
+            r = bytearray(q[:i + 5])
+            r[2], r[3] = 0x81, 0x80
+            r[6:12] = bytes([0, 1 if qtype == 1 else 0, 0, 0, 0, 0])
+            if qtype == 1:
+                r += bytes([0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]) + self.ANSWER
+            self.sock.sendto(bytes(r), peer)
+
+    def close(self):
+        self.sock.close()
+
+
+def dns_query_tcp(server: str, name: str) -> list[str]:
+    """A records for name from server over TCP (length-prefixed DNS)."""
+    q = bytes([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0])
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += bytes([0, 0, 1, 0, 1])
+    with socket.create_connection((server, 53), timeout=5) as s:
+        s.sendall(len(q).to_bytes(2, "big") + q)
+        size = int.from_bytes(s.recv(2), "big")
+        r = b""
+        while len(r) < size:
+            chunk = s.recv(size - len(r))
+            assert chunk, "short TCP DNS reply"
+            r += chunk
+    assert r[:2] == q[:2] and r[2] & 0x80, r
+    count, i = r[7], len(q)
+    out = []
+    for _ in range(count):
+        i += 2  # compressed name pointer
+        rtype, rdlen = r[i] << 8 | r[i + 1], r[i + 8] << 8 | r[i + 9]
+        if rtype == 1:
+            out.append(".".join(str(b) for b in r[i + 10:i + 14]))
+        i += 10 + rdlen
+    return out
+
+
+def test_dns_flag_on_user_network_keeps_the_embedded_dns_and_forwards(daemon):
+    d = daemon
+    net, web = unique("dnsnet"), unique("dweb")
+    upstream = FakeUpstreamDNS()
+    try:
+        d.ok("network", "create", net)
+        gw = json.loads(d.ok("network", "inspect", net))[0]["IPAM"]["Config"][0]["Gateway"]
+        d.ok("run", "-d", "--name", web, "--network", net, "busybox", "sleep", "300")
+        web_ip = inspect(d, web)["NetworkSettings"]["Networks"][net]["IPAddress"]
+        flags = ["--network", net, "--dns", upstream.address, "--dns-search", "example.org", "--dns-option", "ndots:2"]
+        out = d.ok("run", "--rm", *flags, "busybox", "cat", "/etc/resolv.conf")
+        assert out == f"search example.org\nnameserver {gw}\noptions ndots:2\n", out
+        # Container names still resolve; other names go to the --dns server.
+        out = d.ok("run", "--rm", "--network", net, "--dns", upstream.address, "busybox", "sh", "-c",
+                   f"nslookup {web}; nslookup outside.test")
+        assert web_ip in out and "10.11.12.13" in out, out
+        # Reverse lookups of container addresses answer `<name>.<network>`, as moby.
+        out = d.ok("run", "--rm", "--network", net, "busybox", "nslookup", web_ip)
+        assert f"name = {web}.{net}" in out, out
+        assert "outside.test" in upstream.queries and web not in upstream.queries, upstream.queries
+        # Without --dns, the host's resolvers are asked, never the fake one.
+        upstream.queries.clear()
+        d.hoist("run", "--rm", "--network", net, "busybox", "nslookup", "other.test")
+        assert upstream.queries == [], upstream.queries
+        out = d.ok("run", "--rm", "--network", net, "busybox", "cat", "/etc/resolv.conf")
+        assert f"nameserver {gw}\n" in out and "ndots:0" in out, out
+        # The embedded DNS answers over TCP too (from the host, on the gateway address),
+        # and caps its open connections (64) rather than pile up threads.
+        assert dns_query_tcp(gw, web) == [web_ip]
+        held = [socket.create_connection((gw, 53), timeout=5) for _ in range(64)]
+        try:
+            with socket.create_connection((gw, 53), timeout=5) as extra:
+                extra.settimeout(2)  # an admitted connection would idle 5 s before closing
+                assert extra.recv(1) == b""  # closed at once
+        finally:
+            for h in held:
+                h.close()
+
+        def answers():
+            try:
+                return dns_query_tcp(gw, web) == [web_ip]
+            except (OSError, AssertionError):
+                return False
+        wait_for(answers, what="TCP DNS answers again")
+    finally:
+        upstream.close()
+        rm_all(d, web)
+        d.hoist("network", "rm", net)
+    assert_clean(d)
+
+
+def test_internal_network_has_no_way_out_and_publishes_nothing(daemon):
+    d = daemon
+    net, c = unique("inet"), unique("ic")
+    port = free_port()
+    listener = socket.socket()
+    listener.bind((host_address(), 0))
+    listener.listen(4)
+    target = f"{host_address()}:{listener.getsockname()[1]}"
+
+    def accept_and_close():  # so a client that got through ends at once
+        while True:
+            try:
+                listener.accept()[0].close()
+            except OSError:
+                return
+    import threading
+    threading.Thread(target=accept_and_close, daemon=True).start()
+    try:
+        d.ok("network", "create", "--internal", net)
+        assert json.loads(d.ok("network", "inspect", net))[0]["Internal"] is True
+        d.ok("run", "-d", "--name", c, "--network", net, "-p", f"{port}:80", "busybox", "sh", "-c", HTTPD, "in")
+        assert "default" not in d.ok("exec", c, "ip", "route")
+        p = d.hoist("exec", c, "nc", "-w", "2", *target.split(":"))
+        assert p.returncode != 0, describe(p)
+        # Published ports of an internal network are not published (moby skips them).
+        assert d.ok("port", c).strip() == ""
+        for addr in ("127.0.0.1", host_address()):
+            with pytest.raises(OSError):
+                socket.create_connection((addr, port), timeout=2).close()
+        # Inside the network, names and addresses still work.
+        out = d.ok("run", "--rm", "--network", net, "busybox", "wget", "-qO-", f"http://{c}/index.html")
+        assert out.strip() == "hello-in"
+        # The same from a normal network reaches the host.
+        d.ok("run", "--rm", "busybox", "nc", "-w", "2", *target.split(":"))
+    finally:
+        listener.close()
+        rm_all(d, c)
+        d.hoist("network", "rm", net)
+    assert_clean(d)
+
+
+UDP_ECHO = ("import socket\n"
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "s.bind(('0.0.0.0', 9999))\n"
+            "while True:\n"
+            "    data, peer = s.recvfrom(1500)\n"
+            "    s.sendto(data.upper(), peer)\n")
+
+
+def test_published_udp_port(daemon):
+    """-p HOST:9999/udp to a UDP echo server (the host's python, /usr mounted read-only:
+    busybox's nc has no UDP)."""
+    d = daemon
+    c = unique("udp")
+    port = free_port()
+    try:
+        d.ok("run", "-d", "--name", c, "-p", f"{port}:9999/udp", "-v", "/usr:/usr:ro", "busybox", "/bin/sh", "-c",
+             "ln -s usr/lib /lib; ln -s usr/lib64 /lib64; exec /usr/bin/python3 -c \"$0\"", UDP_ECHO)
+        assert d.ok("port", c).strip() == f"9999/udp -> 0.0.0.0:{port}", d.hoist("logs", c)
+        for addr in ("127.0.0.1", host_address()):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(0.5)
+            try:
+                got = None
+                for _ in range(40):  # until the server listens
+                    s.sendto(b"ping-" + addr.encode(), (addr, port))
+                    try:
+                        got = s.recv(1500)
+                        break
+                    except OSError:
+                        continue
+                assert got == b"PING-" + addr.upper().encode(), (addr, got, d.hoist("logs", c).stderr)
+            finally:
+                s.close()
+        # The TCP port of the same number is not published.
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        rm_all(d, c)
     assert_clean(d)
 
 
@@ -355,7 +571,9 @@ def test_kill9_of_hoistd_keeps_running_containers_networked_and_cleans_the_rest(
     up, down = unique("up"), unique("down")
     port = free_port()
     d.ok("run", "-d", "--name", up, "-p", f"127.0.0.1:{port}:80", "busybox", "sh", "-c", HTTPD, "five")
-    d.ok("run", "-d", "--name", down, "busybox", "sh", "-c", "sleep 2")
+    port2 = free_port()
+    d.ok("run", "-d", "--name", down, "-p", f"127.0.0.1:{port2}:80", "busybox", "sh", "-c", "sleep 2")
+    assert len(nat_rules(d.bridge)) == 2
     assert fetch(f"http://127.0.0.1:{port}/index.html").strip() == "hello-five"
     d.kill9()
     time.sleep(3)  # `down` exits while no daemon runs
@@ -367,7 +585,11 @@ def test_kill9_of_hoistd_keeps_running_containers_networked_and_cleans_the_rest(
     # The port is held again by the new daemon.
     p = d.hoist("run", "-d", "--name", unique("again"), "-p", f"127.0.0.1:{port}:80", "busybox", "true")
     assert p.returncode == 125 and "port is already allocated" in p.stderr, describe(p)
-    d.ok("rm", "-f", up)
+    # The port of the container that died meanwhile is free again.
+    again = unique("again")
+    d.ok("run", "-d", "--name", again, "-p", f"127.0.0.1:{port2}:80", "busybox", "sh", "-c", HTTPD, "six")
+    assert fetch(f"http://127.0.0.1:{port2}/index.html").strip() == "hello-six"
+    d.ok("rm", "-f", up, again)
     assert_clean(d)
 
 
@@ -420,4 +642,61 @@ def test_docker_py_networks_and_ports(daemon):
             c.remove(force=True)
         net.remove()
         client.close()
+    assert_clean(d)
+
+
+# --------------------------------------------------------------------------- legacy links, hairpin
+
+def test_legacy_link_on_default_bridge_gives_hosts_entry_and_env(daemon):
+    d = daemon
+    db, app = unique("db"), unique("app")
+    try:
+        d.ok("run", "-d", "--name", db, "--hostname", "dbhost", "-e", "SECRET=s3", "--expose", "5432", "busybox", "sleep", "300")
+        ip = inspect(d, db)["NetworkSettings"]["IPAddress"]
+        out = d.ok("run", "--rm", "--name", app, "--link", f"{db}:my-db", "busybox", "sh", "-c", "cat /etc/hosts; env | sort")
+        assert f"{ip}\tmy-db dbhost {db}\n" in out, out
+        for line in (f"MY_DB_NAME=/{app}/my-db", f"MY_DB_PORT=tcp://{ip}:5432", f"MY_DB_PORT_5432_TCP=tcp://{ip}:5432",
+                     f"MY_DB_PORT_5432_TCP_ADDR={ip}", "MY_DB_PORT_5432_TCP_PORT=5432", "MY_DB_PORT_5432_TCP_PROTO=tcp",
+                     "MY_DB_ENV_SECRET=s3"):
+            assert line + "\n" in out, (line, out)
+        assert "MY_DB_ENV_PATH" not in out
+        # The alias answers ping; the docker CLI's --link NAME links under the name.
+        p = d.docker("run", "--rm", "--link", db, "busybox", "ping", "-c", "1", "-W", "2", db)
+        assert p.returncode == 0, describe(p)
+        p = d.docker("run", "-d", "--name", app, "--link", f"{db}:x", "busybox", "sleep", "300")
+        assert p.returncode == 0, describe(p)
+        assert inspect(d, app)["HostConfig"]["Links"] == [f"/{db}:/{app}/x"]
+        # The child restarts with another address: the parent's hosts line follows it.
+        d.ok("restart", "-t", "0", db)
+        new_ip = inspect(d, db)["NetworkSettings"]["IPAddress"]
+        assert new_ip != ip
+        hosts = d.ok("exec", app, "cat", "/etc/hosts")
+        assert f"{new_ip}\tx dbhost {db}\n" in hosts and f"{ip}\t" not in hosts, hosts
+        d.ok("stop", "-t", "0", db, app)
+        p = d.docker("start", app)
+        assert p.returncode != 0 and f"Cannot link to a non running container: /{db} AS /{app}/x" in p.stderr, describe(p)
+        p = d.docker("run", "--rm", "--link", "no-such-container-here:x", "busybox", "true")
+        assert p.returncode == 125 and "could not get container for no-such-container-here" in p.stderr, describe(p)
+    finally:
+        rm_all(d, db, app)
+    assert_clean(d)
+
+
+def test_containers_reach_published_ports_through_the_host_address(daemon):
+    """Hairpin NAT: a container reaches its own published port, and another container's on
+    the same bridge, through the host's address (kernel NAT, no userland proxy)."""
+    d = daemon
+    web, other = unique("hp"), unique("hp")
+    port = free_port()
+    addr = host_address()
+    try:
+        d.ok("run", "-d", "--name", web, "-p", f"{port}:80", "busybox", "sh", "-c", HTTPD, "hairpin")
+        assert fetch(f"http://127.0.0.1:{port}/index.html").strip() == "hello-hairpin"
+        # (busybox wget -T crashes on a timeout: `timeout` bounds a failure instead.)
+        out = d.ok("exec", web, "timeout", "5", "wget", "-qO-", f"http://{addr}:{port}/index.html")
+        assert out.strip() == "hello-hairpin", out
+        out = d.ok("run", "--rm", "--name", other, "busybox", "timeout", "5", "wget", "-qO-", f"http://{addr}:{port}/index.html")
+        assert out.strip() == "hello-hairpin", out
+    finally:
+        rm_all(d, web, other)
     assert_clean(d)

@@ -485,3 +485,44 @@ def test_docker_py_volumes(daemon):
     finally:
         vol_rm(daemon, vol)
         client.close()
+
+
+def test_ps_lists_mounts_and_filters_by_volume_and_network(daemon):
+    """`GET /containers/json` carries `Mounts` as moby's (ps --format {{.Mounts}}, the
+    `volume=` and `network=` filters), through the docker CLI and docker-py."""
+    vol, name, other = unique("v"), unique("c"), unique("c")
+    host = tempfile.mkdtemp(prefix="hoist-it-psmounts-")
+    try:
+        daemon.ok("create", "--name", name, "--network", "none", "-v", f"{vol}:/data", "-v", f"{host}:/h:ro",
+                  "busybox", "true")
+        daemon.ok("create", "--name", other, "busybox", "true")
+        p = daemon.docker("ps", "-a", "--no-trunc", "--filter", f"name={name}", "--format", "{{.Mounts}}|{{.LocalVolumes}}")
+        assert p.returncode == 0 and p.stdout == f"{vol},{host}|1\n", describe(p)
+        p = daemon.docker("ps", "-a", "--filter", f"name={name}", "--format", "{{.Mounts}}")
+        assert p.stdout.split(",")[1].rstrip("\n") == host[:14] + "…", describe(p)
+        for v in (vol, "/data", host, "/h"):
+            p = daemon.docker("ps", "-a", "--filter", f"volume={v}", "--format", "{{.Names}}")
+            assert p.returncode == 0 and p.stdout == f"{name}\n", (v, describe(p))
+        p = daemon.docker("ps", "-a", "--filter", "volume=no-such-volume", "-q")
+        assert p.returncode == 0 and p.stdout == "", describe(p)
+        p = daemon.docker("ps", "-a", "--filter", "network=none", "--filter", f"name={name}", "--format", "{{.Names}}")
+        assert p.stdout == f"{name}\n", describe(p)
+        p = daemon.docker("ps", "-a", "--filter", "network=bridge", "--format", "{{.Names}}")
+        assert other in p.stdout.split() and name not in p.stdout.split(), describe(p)
+
+        docker = pytest.importorskip("docker")
+        client = docker.DockerClient(base_url=daemon.host, timeout=60)
+        try:
+            [c] = client.containers.list(all=True, filters={"volume": vol})
+            mounts = sorted(c.attrs["Mounts"], key=lambda m: m["Destination"])
+            assert mounts == [
+                {"Type": "volume", "Name": vol, "Source": f"{daemon.root}/volumes/{vol}/_data", "Destination": "/data",
+                 "Driver": "local", "Mode": "z", "RW": True, "Propagation": ""},
+                {"Type": "bind", "Source": host, "Destination": "/h", "Mode": "ro", "RW": False, "Propagation": "rprivate"},
+            ], mounts
+        finally:
+            client.close()
+    finally:
+        daemon.hoist("rm", "-f", name, other)
+        vol_rm(daemon, vol)
+        shutil.rmtree(host, ignore_errors=True)

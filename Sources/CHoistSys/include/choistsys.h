@@ -33,4 +33,7 @@ int choist_netlink_socket_in_netns(const char *nspath, int create);
 
 /* syncfs(2): flush the whole file system holding fd. */
 int choist_syncfs(int fd);
+
+/* accept4(fd, NULL, NULL, SOCK_CLOEXEC) filling a sockaddr_in's peer address. */
+int choist_accept_cloexec(int fd, void *addr, unsigned int *addrlen);
 #endif

@@ -126,6 +126,9 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .customLong("add-host"), help: "Add a custom host-to-IP mapping (host:ip)")
     var addHosts: [String] = []
 
+    @Option(name: .customLong("link"), help: "Add link to another container")
+    var links: [String] = []
+
     @Option(name: [.customShort("v"), .customLong("volume")], help: "Bind mount a volume")
     var volumes: [String] = []
 

@@ -36,6 +36,8 @@ extension ContainerConfigBuilder {
             }
         }
         if !o.addHosts.isEmpty { host.ExtraHosts = o.addHosts }
+        // docker's ValidateLink: `name` alone links under its own name.
+        if !o.links.isEmpty { host.Links = o.links.map { $0.contains(":") ? $0 : "\($0):\($0)" } }
         if !o.dns.isEmpty { host.Dns = o.dns }
         if !o.dnsSearch.isEmpty { host.DnsSearch = o.dnsSearch }
         if !o.dnsOptions.isEmpty { host.DnsOptions = o.dnsOptions }
