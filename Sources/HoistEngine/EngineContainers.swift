@@ -195,10 +195,10 @@ extension Engine {
 
     public func stopContainer(_ idOrName: String, timeout: Int?, signal: String?) async throws {
         let rec = try lookup(idOrName)
-        if noteManualStop(rec.id) { emit("stop", rec); return }
-        guard rec.isRunning, let shim = shims[rec.id] else { throw HoistError(.notModified, "container already stopped") }
         let sigName = signal ?? rec.config.StopSignal ?? "SIGTERM"
         guard let sig = Signals.parse(sigName) else { throw HoistError.invalid("Invalid signal: \(sigName)") }
+        if noteUserSignal(rec.id, signal: sig, cancels: true) { emit("stop", rec); return }
+        guard rec.isRunning, let shim = shims[rec.id] else { throw HoistError(.notModified, "container already stopped") }
         let t = timeout ?? rec.config.StopTimeout ?? 10
         let exited = registerWaiter(rec.id, kind: .exit)
         emit("kill", rec, extra: ["signal": String(sig)])
@@ -216,7 +216,7 @@ extension Engine {
         let rec = try lookup(idOrName)
         let sigName = (signal?.isEmpty ?? true) ? "SIGKILL" : signal ?? "SIGKILL"
         guard let sig = Signals.parse(sigName) else { throw HoistError.invalid("Invalid signal: \(sigName)") }
-        if noteManualStop(rec.id) { return }
+        if noteUserSignal(rec.id, signal: sig) { return }
         guard rec.isRunning, let shim = shims[rec.id] else {
             throw HoistError.conflict("Cannot kill container: \(idOrName): Container \(rec.id) is not running")
         }
