@@ -15,7 +15,11 @@ extension Engine {
         let image = try images.resolve(imageName)
         try ContainerConfigMerger.validate(request.hostConfig)
         try LogRotation.validate(request.hostConfig.LogConfig)
-        let hostConfig = try ContainerConfigMerger.normalise(request.hostConfig)
+        var hostConfig = try ContainerConfigMerger.normalise(request.hostConfig)
+        // moby: a memory limit allows as much swap again, unless the kernel cannot limit swap.
+        if let m = hostConfig.Memory, m > 0, (hostConfig.MemorySwap ?? 0) == 0 {
+            hostConfig.MemorySwap = CgroupLimits.swapAccounting ? 2 * m : -1
+        }
         var (config, path, args) = try ContainerConfigMerger.merge(request.config, image: image.config.config)
         config.Image = imageName
 
@@ -398,6 +402,9 @@ extension Engine {
         if let p = rec.hostConfig.PidsLimit, p > 0 { spec.pidsLimit = p }
         if let n = rec.hostConfig.NanoCpus, n > 0 { spec.nanoCPUs = n }
         if let s = rec.hostConfig.CpuShares, s > 0 { spec.cpuShares = s }
+        if let s = rec.hostConfig.MemorySwap, s != 0, CgroupLimits.swapAccounting { spec.memorySwap = s }
+        if let p = rec.hostConfig.CpuPeriod, p > 0 { spec.cpuPeriod = p }
+        if let q = rec.hostConfig.CpuQuota, q > 0 { spec.cpuQuota = q }
         spec.capAdd = rec.hostConfig.CapAdd ?? []
         spec.capDrop = rec.hostConfig.CapDrop ?? []
         spec.privileged = rec.hostConfig.Privileged ?? false
