@@ -187,6 +187,28 @@ def test_stats_api_document(daemon):
         daemon.hoist("rm", "-f", name)
 
 
+def test_stats_network_io(daemon):
+    """NET I/O comes from the container's own interfaces (moby's `networks`), loopback left out;
+    a container without a network has none."""
+    name, none = unique("statsnet"), unique("statsnone")
+    daemon.ok("run", "-d", "--name", name, "busybox", "sleep", "300")
+    daemon.ok("run", "-d", "--name", none, "--network", "none", "busybox", "sleep", "300")
+    try:
+        gateway = inspect(daemon, name)["NetworkSettings"]["Gateway"]
+        daemon.ok("exec", name, "ping", "-c", "3", "-W", "2", gateway)
+        status, _, body = http_unix(daemon.sock, "GET", f"/containers/{name}/stats?stream=0&one-shot=1")
+        nets = json.loads(body)["networks"]
+        assert list(nets) == ["eth0"], nets
+        assert nets["eth0"]["tx_packets"] >= 3 and nets["eth0"]["rx_packets"] >= 3, nets
+        assert nets["eth0"]["tx_bytes"] >= 3 * 84, nets
+        p = daemon.docker("stats", "--no-stream", "--format", "{{.NetIO}}", name)
+        assert p.returncode == 0 and p.stdout.strip() != "0B / 0B", describe(p)
+        status, _, body = http_unix(daemon.sock, "GET", f"/containers/{none}/stats?stream=0&one-shot=1")
+        assert "networks" not in json.loads(body)
+    finally:
+        daemon.hoist("rm", "-f", name, none)
+
+
 # --------------------------------------------------------------------------- diff / port
 
 def test_diff_lists_container_layer_changes(daemon):
