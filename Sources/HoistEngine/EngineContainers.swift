@@ -241,7 +241,11 @@ extension Engine {
         let rec = try lookup(idOrName)
         if rec.isRunning {
             guard force else {
-                throw HoistError.conflict("You cannot remove a running container \(rec.id). Stop the container before attempting removal or force remove")
+                // moby names the state (running, paused, restarting) and, paused, the way out.
+                let procedure = "Stop the container before attempting removal or force remove"
+                let state = rec.status.rawValue
+                throw HoistError.conflict("You cannot remove a \(state) container \(rec.id). "
+                                          + (state == "paused" ? "Unpause and then " + procedure.lowercased() : procedure))
             }
             if let shim = shims[rec.id] {
                 let exited = registerWaiter(rec.id, kind: .exit)

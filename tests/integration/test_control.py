@@ -71,6 +71,12 @@ def test_stop_and_kill_of_paused_container(daemon):
         assert p.returncode == 0, describe(p)
     try:
         daemon.ok("pause", a, b)
+        # rm without -f names the state, as moby does.
+        cid = inspect(daemon, a)["Id"]
+        p = daemon.docker("rm", a)
+        assert p.returncode == 1 and p.stderr.strip() == (
+            f"Error response from daemon: You cannot remove a paused container {cid}. "
+            "Unpause and then stop the container before attempting removal or force remove"), describe(p)
         t0 = time.monotonic()
         daemon.ok("stop", "-t", "5", a)
         assert time.monotonic() - t0 < 4.5, "stop of a paused container waited for the timeout"
