@@ -349,8 +349,7 @@ extension Engine {
         if !all && (limit ?? 0) <= 0 { list = list.filter { $0.isRunning } }
         list = try list.filter { try ContainerFilters.matches($0, filters) }
         list = try filterByCreation(list, filters)
-        if let l = limit, l > 0 { list = Array(list.prefix(l)) }
-        return list.map { r in
+        var out = try list.map { r in
             let cmd = ([r.path] + r.args).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
             var s = ContainerSummary(Id: r.id, Names: ["/" + r.name], Image: r.imageName, ImageID: r.imageID, Command: cmd,
                                      Created: r.created / 1_000_000_000, Labels: r.config.Labels ?? [:], State: r.status.rawValue,
@@ -359,7 +358,9 @@ extension Engine {
             s.Ports = portSummaries(r)
             s.NetworkSettings.Networks = summaryNetworks(r)
             return s
-        }
+        }.filter { try ContainerFilters.matches(summary: $0, filters) }
+        if let l = limit, l > 0 { out = Array(out.prefix(l)) }
+        return out
     }
 
     public func resizeContainer(_ idOrName: String, height: Int, width: Int) async throws {
