@@ -139,6 +139,15 @@ def test_top_shows_container_processes(daemon):
         out = daemon.ok("top", name, "-o", "pid,comm")
         assert out.splitlines()[0].split() == ["PID", "COMMAND"], out
         assert any(l.split()[-1] == "sh" for l in out.splitlines()[1:]), out
+        # ps's complaint, first line only (moby), through the docker CLI.
+        p = daemon.docker("top", name, "-o", "bogusfield")
+        assert p.returncode == 1, describe(p)
+        assert p.stderr.strip() == 'Error response from daemon: ps: error: unknown user-defined format specifier "bogusfield"', describe(p)
+        # Each successful top is an event, as in moby.
+        until = str(int(time.time()) + 1)
+        events = daemon.ok("events", "--since", "0", "--until", until, "--filter", f"container={name}",
+                           "--filter", "event=top", "--format", "{{.Action}}")
+        assert events.split() == ["top", "top"], events
     finally:
         daemon.hoist("rm", "-f", name)
 
