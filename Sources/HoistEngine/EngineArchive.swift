@@ -108,6 +108,7 @@ extension Engine {
         if !Mounts.isMountPoint(root) {
             try mountRootfs(id: rec.id, image: try images.resolve(rec.imageID))
         }
+        try await fillVolumesFromImage(rec.id, rootfs: root)
         let fs = containerFileSystem(rec, root: root)
         return try await ArchiveOps.onThread { try body(fs, rec) }
     }

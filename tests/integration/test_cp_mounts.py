@@ -199,3 +199,23 @@ def test_docker_py_archive_through_a_volume(daemon, tmp_path):
         c.remove(force=True, v=True)
         client.volumes.get(vol).remove()
         client.close()
+
+
+def test_cp_into_a_created_containers_volume_keeps_the_images_files(daemon, tmp_path):
+    """docker fills a volume from the image at create: a file copied in before the first start
+    joins the image's files instead of stopping the fill."""
+    name, vol = unique("cpfill"), unique("cpfillv")
+    daemon.ok("create", "--name", name, "-v", f"{vol}:/etc", "busybox", "sh", "-c", "ls /etc")
+    try:
+        f = tmp_path / "added.conf"
+        f.write_text("added\n")
+        daemon.ok("cp", str(f), f"{name}:/etc/")
+        data = _volume_data(daemon, vol)
+        assert (data / "added.conf").read_text() == "added\n"
+        assert (data / "passwd").exists(), sorted(p.name for p in data.iterdir())
+        p = daemon.hoist("start", "-a", name)
+        assert p.returncode == 0, describe(p)
+        assert "added.conf" in p.stdout.split() and "passwd" in p.stdout.split(), p.stdout
+    finally:
+        daemon.hoist("rm", "-f", name)
+        daemon.hoist("volume", "rm", vol)
