@@ -184,7 +184,9 @@ extension Engine {
             rec.restartCount += 1
         }
         save(rec)
-        emit("die", rec, extra: ["exitCode": String(code)])
+        // moby 23+: how long the process ran, in whole seconds.
+        let ranFor = max(0, rec.finishedAt - rec.startedAt) / 1_000_000_000
+        emit("die", rec, extra: ["exitCode": String(code), "execDuration": String(ranFor)])
         unmountRootfs(id)
         releaseNetwork(id)
         fireWaiters(id, kind: .exit, code: code)

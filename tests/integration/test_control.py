@@ -1,5 +1,6 @@
 """pause/unpause, rename, top, stats, diff, port and events: hoist, the docker CLI, docker-py."""
 import json
+import re
 import subprocess
 import threading
 import time
@@ -266,6 +267,7 @@ def test_events_of_run_rm(daemon):
     assert actions.index("create") < actions.index("start") < actions.index("die") < actions.index("destroy")
     die = next(l for l in out.splitlines() if l.split()[2] == "die")
     assert "exitCode=0" in die and f"name={name}" in die and "image=busybox" in die, die
+    assert re.search(r"\bexecDuration=\d+\b", die), die
     assert die.split()[1] == "container" and die.split()[0].endswith("Z")
 
     out = daemon.ok("events", "--since", since, "--until", until, "--filter", f"container={name}",
