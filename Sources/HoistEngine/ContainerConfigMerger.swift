@@ -52,7 +52,7 @@ enum ContainerConfigMerger {
         let driver = h.LogConfig?.Type ?? ""
         if driver.isEmpty {
             h.LogConfig = LogConfig(Type: defaultLogDriver, Config: h.LogConfig?.Config ?? [:])
-        } else if driver != "json-file" && driver != "local" {
+        } else if driver != "json-file" && driver != "local" && driver != LogRotation.noneDriver {
             throw HoistError.invalid("failed to create logger: logger: no log driver named '\(driver)' is registered")
         }
         if h.NetworkMode == nil || h.NetworkMode == "" || h.NetworkMode == "default" { h.NetworkMode = "bridge" }

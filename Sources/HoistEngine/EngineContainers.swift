@@ -101,7 +101,8 @@ extension Engine {
         let shim: ShimClient
         do {
             shim = try await ShimLauncher.launch(ShimLaunchOptions(
-                id: id, bundleDir: dir, stateDir: stateDir, logPath: paths.logPath(id), tty: rec.tty,
+                id: id, bundleDir: dir, stateDir: stateDir, logPath: LogRotation.isNone(rec.hostConfig) ? "/dev/null" : paths.logPath(id),
+                tty: rec.tty,
                 openStdin: rec.config.OpenStdin ?? false, stdinOnce: rec.config.StdinOnce ?? false,
                 runtime: runtime, shimPath: config.shimPath,
                 logMaxSize: LogRotation.maxSize(rec.hostConfig), logMaxFiles: LogRotation.maxFiles(rec.hostConfig)))
@@ -337,7 +338,7 @@ extension Engine {
         var inspect = ContainerInspect(
             Id: rec.id, Created: Timestamps.rfc3339Nano(rec.created), Path: rec.path, Args: rec.args, State: rec.state(),
             Image: rec.imageID, ResolvConfPath: dir + "/resolv.conf", HostnamePath: dir + "/hostname", HostsPath: dir + "/hosts",
-            LogPath: paths.logPath(rec.id), Name: "/" + rec.name, RestartCount: rec.restartCount, HostConfig: hc,
+            LogPath: LogRotation.isNone(rec.hostConfig) ? "" : paths.logPath(rec.id), Name: "/" + rec.name, RestartCount: rec.restartCount, HostConfig: hc,
             GraphDriver: GraphDriverData(Name: "overlay2", Data: ["MergedDir": dir + "/rootfs", "UpperDir": dir + "/upper", "WorkDir": dir + "/work"]),
             Config: rec.config)
         inspect.NetworkSettings = networkSettings(rec)
