@@ -1,15 +1,17 @@
+import HoistAPIModels
 import HoistCore
 import HoistEngine
 import NIOCore
 import NIOHTTP1
 
-/// pause, unpause, rename, top, stats and changes of a container; `/events`.
+/// pause, unpause, rename, update, top, stats and changes of a container; `/events`.
 public protocol ContainerControlBackend: Sendable {
     func pauseContainer(_ idOrName: String) async throws
     func unpauseContainer(_ idOrName: String) async throws
     /// Resumes a paused container so that a signal can reach it (stop, kill, rm -f).
     func thawForSignal(_ idOrName: String) async
     func renameContainer(_ idOrName: String, newName: String) async throws
+    func updateContainer(_ idOrName: String, update: ContainerUpdateRequest) async throws -> ContainerUpdateResponse
     func topContainer(_ idOrName: String, psArgs: String?) async throws -> ContainerTopResponse
     func containerStats(_ idOrName: String, stream: Bool, oneShot: Bool) async throws -> AsyncStream<ContainerStats>
     func containerChanges(_ idOrName: String) async throws -> [ContainerChange]
@@ -28,6 +30,7 @@ struct ControlRouter: Sendable {
             Route(.POST, "/containers/{name}/pause", pause),
             Route(.POST, "/containers/{name}/unpause", unpause),
             Route(.POST, "/containers/{name}/rename", rename),
+            Route(.POST, "/containers/{name}/update", update),
             Route(.GET, "/containers/{name}/top", top),
             Route(.GET, "/containers/{name}/stats", stats),
             Route(.GET, "/containers/{name}/changes", changes),
@@ -48,6 +51,11 @@ struct ControlRouter: Sendable {
     private func rename(_ x: Exchange) async throws {
         try await backend.renameContainer(x.parameter("name"), newName: x.query["name"] ?? "")
         try await x.respondEmpty()
+    }
+
+    private func update(_ x: Exchange) async throws {
+        let request = try await x.decodeJSONBody(ContainerUpdateRequest.self)
+        try await x.respondJSON(try await backend.updateContainer(x.parameter("name"), update: request))
     }
 
     private func top(_ x: Exchange) async throws {

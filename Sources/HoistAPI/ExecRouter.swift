@@ -6,7 +6,7 @@ import NIOHTTP1
 /// `/containers/{id}/exec` and `/exec/...`.
 public protocol ExecBackend: Sendable {
     func createExec(_ idOrName: String, request: ExecCreateRequest) async throws -> ExecCreateResponse
-    func checkExecStart(_ execID: String) async throws -> Bool
+    func checkExecStart(_ execID: String) async throws -> (tty: Bool, detachKeys: [UInt8])
     func startExec(_ execID: String, detach: Bool) async throws -> AttachSession?
     func resizeExec(_ execID: String, height: Int, width: Int) async throws
     func inspectExec(_ execID: String) async throws -> ExecInspect
@@ -45,7 +45,7 @@ struct ExecRouter: Sendable {
         // Checked (404, 409 as plain HTTP) and hijacked before the process starts, as moby:
         // output written with the 101 head could be lost by clients that switch to the raw
         // socket after parsing the head (docker-py).
-        let tty = try await backend.checkExecStart(id)
+        let (tty, detachKeys) = try await backend.checkExecStart(id)
         let takeInput = try await x.hijack(contentType: StreamFraming.contentType(multiplexed: !tty, version: x.apiVersion))
         let session: AttachSession
         do {
@@ -53,7 +53,7 @@ struct ExecRouter: Sendable {
         } catch {
             session = Self.message(ErrorMapping.hoistError(error).message, tty: tty)
         }
-        await HijackRelay.run(session, on: x.connection, multiplexed: !tty, stdin: takeInput)
+        await HijackRelay.run(session, on: x.connection, multiplexed: !tty, stdin: takeInput, detachKeys: detachKeys)
     }
 
     /// A session that only says `text` (an error after the hijack), as moby writes it.

@@ -27,6 +27,9 @@ public struct ArchiveUnpacker {
     public var rebase: (old: String, new: String)?
     public var noOverwriteDirNonDir = true
     public var ownership = Ownership.keep
+    /// Mounts below the destination (`ContainerFileSystem.submounts`): entries under one
+    /// are written into its source; a read-only one refuses them with docker's message.
+    public var submounts: [ContainerFileSystem.Submount] = []
 
     public init(destination: String) { self.destination = destination }
 
@@ -78,16 +81,22 @@ public struct ArchiveUnpacker {
         return name
     }
 
-    private func apply(_ entry: OpaquePointer, reader: OpaquePointer, writer: OpaquePointer, root: String) throws {
+    private func apply(_ entry: OpaquePointer, reader: OpaquePointer, writer: OpaquePointer, root destination: String) throws {
         guard let cname = archive_entry_pathname(entry) else { throw HoistError.invalid("invalid tar archive: an entry without a name") }
         let shown = rebased(String(cString: cname))
-        let path = LayerPath(Array(shown.utf8))
+        var path = LayerPath(Array(shown.utf8))
         if path.hasDotDot { throw HoistError.invalid("invalid tar entry \"\(shown)\": it escapes the destination") }
         // The destination itself (`./`): its mode and owner stay as they are.
         if path.components.isEmpty { return }
+        let type = UInt32(archive_entry_filetype(entry)) & LA.ifmt
+        let (root, mount) = try redirect(&path, root: destination, shown: shown)
+        // A mount point itself: a directory keeps what the mount shows; nothing replaces it.
+        if path.components.isEmpty {
+            if type == LA.ifdir { return }
+            throw HoistError.invalid("cannot extract \"\(shown)\": it is a mount point")
+        }
         try checkParents(path.components.dropLast(), root: root, shown: shown)
 
-        let type = UInt32(archive_entry_filetype(entry)) & LA.ifmt
         let target = LayerPath.display(path.join(root: root))
         var st = stat()
         if noOverwriteDirNonDir, lstat(target, &st) == 0 {
@@ -101,11 +110,15 @@ public struct ArchiveUnpacker {
         }
         if let hl = archive_entry_hardlink(entry) {
             let linkName = rebased(String(cString: hl))
-            let link = LayerPath(Array(linkName.utf8))
+            var link = LayerPath(Array(linkName.utf8))
             guard link.isSafe, !link.components.isEmpty else {
                 throw HoistError.invalid("invalid hardlink \"\(shown)\" to \"\(linkName)\": it escapes the destination")
             }
-            let abs = LA.cString(link.join(root: root))
+            let (linkRoot, linkMount) = try redirect(&link, root: destination, shown: shown)
+            guard linkMount == mount, !link.components.isEmpty else {
+                throw HoistError.invalid("invalid hardlink \"\(shown)\" to \"\(linkName)\": it crosses a mount point")
+            }
+            let abs = LA.cString(link.join(root: linkRoot))
             abs.withUnsafeBufferPointer { archive_entry_copy_hardlink(entry, $0.baseAddress) }
         }
         if case .fixed(let uid, let gid) = ownership {
@@ -134,6 +147,17 @@ public struct ArchiveUnpacker {
         guard archive_write_finish_entry(writer) >= ARCHIVE_WARN else {
             throw HoistError.invalid("cannot extract \"\(shown)\": \(LA.errorString(writer))")
         }
+    }
+
+    /// An entry under one of the submounts: that mount's source as the root and the path
+    /// below it; else the destination, unchanged.
+    private func redirect(_ path: inout LayerPath, root: String, shown: String) throws -> (String, ContainerFileSystem.Mount?) {
+        let comps = path.components.map { LayerPath.display($0) }
+        let holder = submounts.last { m in m.relative.count <= comps.count && Array(comps.prefix(m.relative.count)) == m.relative }
+        guard let holder else { return (root, nil) }
+        if holder.mount.readOnly { throw HoistError.invalid("mounted volume is marked read-only") }
+        path.components.removeFirst(holder.relative.count)
+        return (holder.mount.source, holder.mount)
     }
 
     /// Every existing parent must be a real directory: never write through a symlink.

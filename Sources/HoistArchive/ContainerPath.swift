@@ -15,6 +15,14 @@ public enum ContainerPath {
     /// symlink on the way resolved inside `root`. Missing components are kept as they are.
     /// `followFinal: false` keeps a final symlink itself (to replace it).
     public static func secureJoin(root: String, _ path: String, followFinal: Bool = true) throws -> String {
+        join(root, try walk(path, followFinal: followFinal) { join(root, $0) })
+    }
+
+    /// The secure walk itself, over container paths: `hostPath` maps the components of a
+    /// container path to where they are on the host (under the root, or under a mount's
+    /// source), and only that path is ever looked at. Returns the resolved components;
+    /// `..` and symlinks act on them, so they never climb above the container's `/`.
+    public static func walk(_ path: String, followFinal: Bool = true, hostPath: ([String]) -> String) throws -> [String] {
         var resolved: [String] = []
         var pending = components(path)
         var links = 0
@@ -25,7 +33,7 @@ public enum ContainerPath {
                 if !resolved.isEmpty { resolved.removeLast() }
                 continue
             }
-            let candidate = join(root, resolved + [c])
+            let candidate = hostPath(resolved + [c])
             var st = stat()
             guard pending.isEmpty ? followFinal : true, lstat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK else {
                 resolved.append(c)
@@ -37,7 +45,7 @@ public enum ContainerPath {
             if target.hasPrefix("/") { resolved.removeAll() }
             pending = components(target) + pending
         }
-        return join(root, resolved)
+        return resolved
     }
 
     /// Docker's `container.ResolvePath`: the directory part resolved securely, the last
@@ -126,7 +134,7 @@ public enum ContainerPath {
         return out
     }
 
-    private static func join(_ root: String, _ comps: [String]) -> String {
+    static func join(_ root: String, _ comps: [String]) -> String {
         comps.isEmpty ? root : (root.hasSuffix("/") ? root : root + "/") + comps.joined(separator: "/")
     }
 

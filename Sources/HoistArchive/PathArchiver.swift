@@ -18,6 +18,9 @@ public final class PathArchiver {
     private var links: [HardlinkKey: String] = [:]
     private var buffer = [UInt8](repeating: 0, count: 1 << 20)
     public private(set) var bytesWritten: Int64 = 0
+    /// Entries (by tar name, no trailing `/`) taken from another host path: the mounts
+    /// inside a container directory being archived, whose files are not in its root.
+    public var substitutes: [String: String] = [:]
 
     private struct HardlinkKey: Hashable { var dev: UInt64; var ino: UInt64 }
 
@@ -64,7 +67,14 @@ public final class PathArchiver {
         }
     }
 
-    private func addEntry(parent: Int32, entry: String, tarName: String, shown: String) throws {
+    private func addEntry(parent: Int32, entry: String, tarName: String, shown: String, substituted: Bool = false) throws {
+        if !substituted, let source = substitutes[tarName.hasSuffix("/") ? String(tarName.dropLast()) : tarName] {
+            let dir = ContainerPath.dir(source)
+            let dirfd = Sys.retry { open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            guard dirfd >= 0 else { throw Sys.error("open", dir) }
+            defer { close(dirfd) }
+            return try addEntry(parent: dirfd, entry: ContainerPath.base(source), tarName: tarName, shown: source, substituted: true)
+        }
         var st = stat()
         guard fstatat(parent, entry, &st, AT_SYMLINK_NOFOLLOW) == 0 else { throw Sys.error("lstat", shown) }
         let fmt = UInt32(st.st_mode) & LA.ifmt

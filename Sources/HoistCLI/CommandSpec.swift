@@ -29,6 +29,7 @@ struct CommandSpec {
         "pause": .init(use: "pause CONTAINER [CONTAINER...]", short: "Pause all processes within one or more containers"),
         "unpause": .init(use: "unpause CONTAINER [CONTAINER...]", short: "Unpause all processes within one or more containers"),
         "rename": .init(use: "rename CONTAINER NEW_NAME", short: "Rename a container"),
+        "update": .init(use: "update [OPTIONS] CONTAINER [CONTAINER...]", short: "Update configuration of one or more containers"),
         "top": .init(use: "top CONTAINER [ps OPTIONS]", short: "Display the running processes of a container"),
         "stats": .init(use: "stats [OPTIONS] [CONTAINER...]", short: "Display a live stream of container(s) resource usage statistics"),
         "diff": .init(use: "diff CONTAINER", short: "Inspect changes to files or directories on a container's filesystem"),
@@ -101,7 +102,7 @@ public struct CommandPath: Sendable, Equatable {
         "container": ["ls": "container ls", "ps": "container ls", "list": "container ls", "run": "run", "create": "create",
                       "start": "start", "stop": "stop", "kill": "kill", "rm": "rm", "remove": "rm", "logs": "logs",
                       "inspect": "container inspect", "wait": "wait", "restart": "restart",
-                      "pause": "pause", "unpause": "unpause", "rename": "rename", "top": "top", "stats": "stats",
+                      "pause": "pause", "unpause": "unpause", "rename": "rename", "update": "update", "top": "top", "stats": "stats",
                       "diff": "diff", "port": "port", "exec": "exec", "commit": "commit", "attach": "attach",
                       "cp": "cp", "export": "export", "prune": "container prune"],
         "image": ["prune": "image prune", "ls": "image ls", "list": "image ls", "inspect": "image inspect", "rm": "image rm", "remove": "image rm",
@@ -110,7 +111,7 @@ public struct CommandPath: Sendable, Equatable {
     ]
     static let topLevel: Set<String> = ["run", "create", "start", "ps", "logs", "stop", "kill", "rm", "wait", "inspect", "restart",
                                         "images", "rmi", "import", "version", "info",
-                                        "pause", "unpause", "rename", "top", "stats", "diff", "port", "events", "cp", "export",
+                                        "pause", "unpause", "rename", "update", "top", "stats", "diff", "port", "events", "cp", "export",
                                         "build", "exec", "commit", "history", "tag", "attach", "pull", "push", "login", "logout",
                                         "save", "load"]
 

@@ -14,6 +14,7 @@ public enum HoistMain {
         "image inspect": ImageInspectCommand.self, "rmi": RmiCommand.self, "image rm": RmiCommand.self,
         "import": ImportCommand.self, "version": VersionCommand.self, "info": InfoCommand.self,
         "pause": PauseCommand.self, "unpause": UnpauseCommand.self, "rename": RenameCommand.self, "top": TopCommand.self,
+        "update": UpdateCommand.self,
         "stats": StatsCommand.self, "diff": DiffCommand.self, "port": PortCommand.self, "events": EventsCommand.self,
         "exec": ExecCommand.self, "commit": CommitCommand.self, "history": HistoryCommand.self,
         "tag": TagCommand.self, "attach": AttachCommand.self,
@@ -185,6 +186,7 @@ enum RootHelp {
       tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
       top         Display the running processes of a container
       unpause     Unpause all processes within one or more containers
+      update      Update configuration of one or more containers
       version     Show the Hoist version information
       wait        Block until one or more containers stop, then print their exit codes
 
@@ -277,6 +279,7 @@ enum RootHelp {
           stop        Stop one or more running containers
           top         Display the running processes of a container
           unpause     Unpause all processes within one or more containers
+          update      Update configuration of one or more containers
           wait        Block until one or more containers stop, then print their exit codes
 
         Run 'hoist container COMMAND --help' for more information on a command.

@@ -52,7 +52,7 @@ enum ContainerConfigMerger {
         let driver = h.LogConfig?.Type ?? ""
         if driver.isEmpty {
             h.LogConfig = LogConfig(Type: defaultLogDriver, Config: h.LogConfig?.Config ?? [:])
-        } else if driver != "json-file" && driver != "local" {
+        } else if driver != "json-file" && driver != "local" && driver != LogRotation.noneDriver {
             throw HoistError.invalid("failed to create logger: logger: no log driver named '\(driver)' is registered")
         }
         if h.NetworkMode == nil || h.NetworkMode == "" || h.NetworkMode == "default" { h.NetworkMode = "bridge" }
@@ -60,12 +60,27 @@ enum ContainerConfigMerger {
         return h
     }
 
-    static func validate(_ h: HostConfig) throws {
+    /// moby's verifyContainerResources, for create and (`update`) for an update request.
+    static func validate(_ h: HostConfig, update: Bool = false) throws {
         _ = try SecurityOptions.parse(h.SecurityOpt)
         if let m = h.Memory, m > 0, m < 6 * 1024 * 1024 {
             throw HoistError.invalid("Minimum memory limit allowed is 6MB")
         }
         if let m = h.Memory, m < 0 { throw HoistError.invalid("invalid memory limit \(m)") }
+        let memory = h.Memory ?? 0, swap = h.MemorySwap ?? 0
+        if memory > 0 && swap > 0 && swap < memory {
+            throw HoistError.invalid("Minimum memoryswap limit should be larger than memory limit, see usage")
+        }
+        if memory == 0 && swap > 0 && !update {
+            throw HoistError.invalid("You should always set the Memory limit when using Memoryswap limit, see usage")
+        }
+        let nano = h.NanoCpus ?? 0, period = h.CpuPeriod ?? 0, quota = h.CpuQuota ?? 0
+        if nano > 0 && period > 0 { throw HoistError.invalid("Conflicting options: Nano CPUs and CPU Period cannot both be set") }
+        if nano > 0 && quota > 0 { throw HoistError.invalid("Conflicting options: Nano CPUs and CPU Quota cannot both be set") }
+        if period != 0 && (period < 1000 || period > 1_000_000) {
+            throw HoistError.invalid("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)")
+        }
+        if quota > 0 && quota < 1000 { throw HoistError.invalid("CPU cfs quota can not be less than 1ms (i.e. 1000)") }
         if let n = h.NanoCpus, n != 0 {
             let ncpu = Int64(HostCPUs.count)
             if n < 10_000_000 || n > ncpu * 1_000_000_000 {

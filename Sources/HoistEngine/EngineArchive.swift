@@ -6,28 +6,35 @@ import HoistSys
 import Synchronization
 
 /// `cp` and `export`: a container's files read and written through the archive API.
-/// Paths resolve inside the container root (`ContainerPath`); a stopped container's root
+/// `cp` paths resolve inside the container as its processes see it (`ContainerFileSystem`:
+/// the root with its volumes, bind mounts and `/etc` files over it), whether it runs or
+/// not; `export` is the root file system alone, as docker's. A stopped container's root
 /// is mounted for the operation and unmounted after. Tars go through a temporary file
 /// under the data root, so an error is known before the response starts.
 extension Engine {
     /// `HEAD /containers/{id}/archive`.
     public func statContainerPath(_ idOrName: String, path: String) async throws -> ContainerPathStat {
-        try await withContainerRoot(idOrName) { root, _ in try ArchiveOps.stat(root: root, path: path, container: idOrName).stat }
+        try await withContainerRoot(idOrName) { fs, _ in try ArchiveOps.stat(fs, path: path, container: idOrName).stat }
     }
 
     /// `GET /containers/{id}/archive`: the stat and a temporary tar file (the caller removes it).
     public func archiveContainerPath(_ idOrName: String, path: String) async throws -> (stat: ContainerPathStat, tarPath: String) {
         let tmp = paths.tmp
-        let result = try await withContainerRoot(idOrName) { root, _ in
-            let s = try ArchiveOps.stat(root: root, path: path, container: idOrName)
+        let result = try await withContainerRoot(idOrName) { fs, _ in
+            let s = try ArchiveOps.stat(fs, path: path, container: idOrName)
             var resolved = ContainerPath.clean(s.host)
             if ContainerPath.base(resolved) == "." { resolved += "/." }
             // The entries start with the name the user asked for, not what a final symlink
             // resolved to; the root directory's entries start with `.`.
             var rebase = ContainerPath.base(s.absPath)
             if rebase == "/" { rebase = "." }
-            let tar = try ArchiveOps.writeTar(tmpDir: tmp) {
-                try $0.add(sourceDir: ContainerPath.dir(resolved), sourceBase: ContainerPath.base(resolved), name: rebase)
+            let tar = try ArchiveOps.writeTar(tmpDir: tmp) { archiver in
+                // Mounts inside a directory come from their sources, under the names the
+                // container sees them by.
+                for sub in fs.submounts(below: s.resolvedPath) {
+                    archiver.substitutes[([rebase] + sub.relative).joined(separator: "/")] = sub.mount.source
+                }
+                try archiver.add(sourceDir: ContainerPath.dir(resolved), sourceBase: ContainerPath.base(resolved), name: rebase)
             }
             return (s.stat, tar)
         }
@@ -39,19 +46,26 @@ extension Engine {
     public func extractToContainer(_ idOrName: String, path: String, tarPath: String, noOverwriteDirNonDir: Bool,
                                    copyUIDGID: Bool) async throws {
         let rec = try lookup(idOrName)
-        if rec.hostConfig.ReadonlyRootfs == true { throw HoistError.invalid("container rootfs is marked read-only") }
-        try await withContainerRoot(idOrName) { root, rec in
-            let (host, _) = try ContainerPath.resolve(root: root, path)
+        try await withContainerRoot(idOrName) { fs, rec in
+            let (host, _, resolvedPath) = try fs.resolve(path)
             var st = stat()
             guard lstat(host, &st) == 0 else {
                 if errno == ENOENT { throw HoistError.notFound("Could not find the file \(path) in container \(idOrName)") }
                 throw Sys.error("lstat", path)
             }
             guard (st.st_mode & S_IFMT) == S_IFDIR else { throw HoistError.invalid("extraction point is not a directory") }
+            // moby's checkIfPathIsInAVolume: a read-only mount refuses; a read-only root
+            // file system refuses what is not in a mount.
+            if let mount = fs.mount(holding: resolvedPath) {
+                if mount.readOnly { throw HoistError.invalid("mounted volume is marked read-only") }
+            } else if rec.hostConfig.ReadonlyRootfs == true {
+                throw HoistError.invalid("container rootfs is marked read-only")
+            }
             var unpacker = ArchiveUnpacker(destination: host)
             unpacker.noOverwriteDirNonDir = noOverwriteDirNonDir
+            unpacker.submounts = fs.submounts(below: resolvedPath)
             if copyUIDGID, let user = rec.config.User, !user.isEmpty {
-                let u = try UserResolver.resolve(user, rootfs: root)
+                let u = try UserResolver.resolve(user, rootfs: fs.root)
                 unpacker.ownership = .fixed(uid: u.uid, gid: u.gid)
             }
             let fd = open(tarPath, O_RDONLY | O_CLOEXEC)
@@ -65,8 +79,8 @@ extension Engine {
     /// `GET /containers/{id}/export`: the whole file system as a temporary tar file.
     public func exportContainer(_ idOrName: String) async throws -> String {
         let tmp = paths.tmp
-        let tar = try await withContainerRoot(idOrName) { root, _ in
-            try ArchiveOps.writeTar(tmpDir: tmp) { try $0.addContents(of: root) }
+        let tar = try await withContainerRoot(idOrName) { fs, _ in
+            try ArchiveOps.writeTar(tmpDir: tmp) { try $0.addContents(of: fs.root) }
         }
         if let rec = try? lookup(idOrName) { emit("export", rec) }
         return tar
@@ -76,7 +90,7 @@ extension Engine {
     /// container's mount is used as it is; otherwise the overlay is mounted for the
     /// operation and unmounted after the last one, unless the container started meanwhile.
     func withContainerRoot<T: Sendable>(_ idOrName: String,
-                                        _ body: @escaping @Sendable (String, ContainerRecord) throws -> T) async throws -> T {
+                                        _ body: @escaping @Sendable (ContainerFileSystem, ContainerRecord) throws -> T) async throws -> T {
         let rec = try lookup(idOrName)
         if rec.status == .removing || rec.status == .dead {
             throw HoistError.conflict("container \(rec.id) is \(rec.status == .dead ? "marked for removal" : "being removed")")
@@ -94,7 +108,34 @@ extension Engine {
         if !Mounts.isMountPoint(root) {
             try mountRootfs(id: rec.id, image: try images.resolve(rec.imageID))
         }
-        return try await ArchiveOps.onThread { try body(root, rec) }
+        try await fillVolumesFromImage(rec.id, rootfs: root)
+        let fs = containerFileSystem(rec, root: root)
+        return try await ArchiveOps.onThread { try body(fs, rec) }
+    }
+
+    /// The container's root with the mounts its runtime makes over it: the per-container
+    /// `/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf`, then its volumes and bind mounts
+    /// (a user mount at one of those files replaces Hoist's, as in the bundle). tmpfs
+    /// mounts exist only inside the running container and are not seen here.
+    func containerFileSystem(_ rec: ContainerRecord, root: String) -> ContainerFileSystem {
+        let dir = paths.containerDir(rec.id)
+        let readOnlyRoot = rec.hostConfig.ReadonlyRootfs == true
+        var mounts = [("hostname", "/etc/hostname"), ("hosts", "/etc/hosts"), ("resolv.conf", "/etc/resolv.conf")].map {
+            ContainerFileSystem.Mount(destination: $0.1, source: dir + "/" + $0.0, readOnly: readOnlyRoot)
+        }
+        for m in rec.mounts ?? [] {
+            let source: String
+            switch m.spec.type {
+            case .bind: source = m.spec.source
+            case .volume: source = volumeDataPath(m.spec.source)
+            case .tmpfs: continue
+            }
+            // Symlinks in a host path are the host's own: resolve them, so the secure
+            // checks below the source only ever meet the container's.
+            mounts.append(.init(destination: m.spec.destination, source: (try? FileSystem.realPath(source)) ?? source,
+                                readOnly: m.spec.readOnly))
+        }
+        return ContainerFileSystem(root: root, mounts: mounts)
     }
 }
 
@@ -107,12 +148,14 @@ enum ArchiveOps {
         var stat: ContainerPathStat
         var host: String
         var absPath: String
+        /// The container path `host` is at (the directory part resolved).
+        var resolvedPath: String
     }
 
     /// Docker's `StatPath`: the last element is not followed; a symlink reports its target
     /// fully resolved inside the container.
-    static func stat(root: String, path: String, container: String) throws -> Stat {
-        let (host, absPath) = try ContainerPath.resolve(root: root, path)
+    static func stat(_ fs: ContainerFileSystem, path: String, container: String) throws -> Stat {
+        let (host, absPath, resolvedPath) = try fs.resolve(path)
         var st = Glibc.stat()
         guard lstat(host, &st) == 0 else {
             if errno == ENOENT { throw HoistError.notFound("Could not find the file \(path) in container \(container)") }
@@ -121,13 +164,13 @@ enum ArchiveOps {
         }
         var linkTarget = ""
         if (st.st_mode & S_IFMT) == S_IFLNK {
-            linkTarget = ContainerPath.containerPath(root: root, host: try ContainerPath.secureJoin(root: root, absPath))
+            linkTarget = try fs.secureJoin(absPath).path
         }
         let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
         let s = ContainerPathStat(name: ContainerPath.base(absPath), size: Int64(st.st_size),
                                   mode: ContainerPathStat.goMode(fromUnix: UInt32(st.st_mode)),
                                   mtime: Timestamps.rfc3339Nano(mtime), linkTarget: linkTarget)
-        return Stat(stat: s, host: host, absPath: absPath)
+        return Stat(stat: s, host: host, absPath: absPath, resolvedPath: resolvedPath)
     }
 
     /// A new temporary tar (0600) filled by `fill`; removed again when `fill` fails.

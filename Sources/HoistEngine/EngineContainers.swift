@@ -15,7 +15,11 @@ extension Engine {
         let image = try images.resolve(imageName)
         try ContainerConfigMerger.validate(request.hostConfig)
         try LogRotation.validate(request.hostConfig.LogConfig)
-        let hostConfig = try ContainerConfigMerger.normalise(request.hostConfig)
+        var hostConfig = try ContainerConfigMerger.normalise(request.hostConfig)
+        // moby: a memory limit allows as much swap again, unless the kernel cannot limit swap.
+        if let m = hostConfig.Memory, m > 0, (hostConfig.MemorySwap ?? 0) == 0 {
+            hostConfig.MemorySwap = CgroupLimits.swapAccounting ? 2 * m : -1
+        }
         var (config, path, args) = try ContainerConfigMerger.merge(request.config, image: image.config.config)
         config.Image = imageName
 
@@ -101,7 +105,8 @@ extension Engine {
         let shim: ShimClient
         do {
             shim = try await ShimLauncher.launch(ShimLaunchOptions(
-                id: id, bundleDir: dir, stateDir: stateDir, logPath: paths.logPath(id), tty: rec.tty,
+                id: id, bundleDir: dir, stateDir: stateDir, logPath: LogRotation.isNone(rec.hostConfig) ? "/dev/null" : paths.logPath(id),
+                tty: rec.tty,
                 openStdin: rec.config.OpenStdin ?? false, stdinOnce: rec.config.StdinOnce ?? false,
                 runtime: runtime, shimPath: config.shimPath,
                 logMaxSize: LogRotation.maxSize(rec.hostConfig), logMaxFiles: LogRotation.maxFiles(rec.hostConfig)))
@@ -185,7 +190,9 @@ extension Engine {
             rec.restartCount += 1
         }
         save(rec)
-        emit("die", rec, extra: ["exitCode": String(code)])
+        // moby 23+: how long the process ran, in whole seconds.
+        let ranFor = max(0, rec.finishedAt - rec.startedAt) / 1_000_000_000
+        emit("die", rec, extra: ["exitCode": String(code), "execDuration": String(ranFor)])
         unmountRootfs(id)
         releaseNetwork(id)
         fireWaiters(id, kind: .exit, code: code)
@@ -200,10 +207,10 @@ extension Engine {
 
     public func stopContainer(_ idOrName: String, timeout: Int?, signal: String?) async throws {
         let rec = try lookup(idOrName)
-        if noteManualStop(rec.id) { emit("stop", rec); return }
-        guard rec.isRunning, let shim = shims[rec.id] else { throw HoistError(.notModified, "container already stopped") }
         let sigName = signal ?? rec.config.StopSignal ?? "SIGTERM"
         guard let sig = Signals.parse(sigName) else { throw HoistError.invalid("Invalid signal: \(sigName)") }
+        if noteUserSignal(rec.id, signal: sig, cancels: true) { emit("stop", rec); return }
+        guard rec.isRunning, let shim = shims[rec.id] else { throw HoistError(.notModified, "container already stopped") }
         let t = timeout ?? rec.config.StopTimeout ?? 10
         let exited = registerWaiter(rec.id, kind: .exit)
         emit("kill", rec, extra: ["signal": String(sig)])
@@ -221,7 +228,7 @@ extension Engine {
         let rec = try lookup(idOrName)
         let sigName = (signal?.isEmpty ?? true) ? "SIGKILL" : signal ?? "SIGKILL"
         guard let sig = Signals.parse(sigName) else { throw HoistError.invalid("Invalid signal: \(sigName)") }
-        if noteManualStop(rec.id) { return }
+        if noteUserSignal(rec.id, signal: sig) { return }
         guard rec.isRunning, let shim = shims[rec.id] else {
             throw HoistError.conflict("Cannot kill container: \(idOrName): Container \(rec.id) is not running")
         }
@@ -242,7 +249,11 @@ extension Engine {
         let rec = try lookup(idOrName)
         if rec.isRunning {
             guard force else {
-                throw HoistError.conflict("You cannot remove a running container \(rec.id). Stop the container before attempting removal or force remove")
+                // moby names the state (running, paused, restarting) and, paused, the way out.
+                let procedure = "Stop the container before attempting removal or force remove"
+                let state = rec.status.rawValue
+                throw HoistError.conflict("You cannot remove a \(state) container \(rec.id). "
+                                          + (state == "paused" ? "Unpause and then " + procedure.lowercased() : procedure))
             }
             if let shim = shims[rec.id] {
                 let exited = registerWaiter(rec.id, kind: .exit)
@@ -332,7 +343,7 @@ extension Engine {
         var inspect = ContainerInspect(
             Id: rec.id, Created: Timestamps.rfc3339Nano(rec.created), Path: rec.path, Args: rec.args, State: rec.state(),
             Image: rec.imageID, ResolvConfPath: dir + "/resolv.conf", HostnamePath: dir + "/hostname", HostsPath: dir + "/hosts",
-            LogPath: paths.logPath(rec.id), Name: "/" + rec.name, RestartCount: rec.restartCount, HostConfig: hc,
+            LogPath: LogRotation.isNone(rec.hostConfig) ? "" : paths.logPath(rec.id), Name: "/" + rec.name, RestartCount: rec.restartCount, HostConfig: hc,
             GraphDriver: GraphDriverData(Name: "overlay2", Data: ["MergedDir": dir + "/rootfs", "UpperDir": dir + "/upper", "WorkDir": dir + "/work"]),
             Config: rec.config)
         inspect.NetworkSettings = networkSettings(rec)
@@ -349,8 +360,7 @@ extension Engine {
         if let nets = filters["network"] { filters["network"] = nets.map { (try? network.find($0).name) ?? $0 } }
         list = try list.filter { try ContainerFilters.matches($0, filters) }
         list = try filterByCreation(list, filters)
-        if let l = limit, l > 0 { list = Array(list.prefix(l)) }
-        return list.map { r in
+        var out = try list.map { r in
             let cmd = ([r.path] + r.args).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
             var s = ContainerSummary(Id: r.id, Names: ["/" + r.name], Image: r.imageName, ImageID: r.imageID, Command: cmd,
                                      Created: r.created / 1_000_000_000, Labels: r.config.Labels ?? [:], State: r.status.rawValue,
@@ -360,7 +370,9 @@ extension Engine {
             s.NetworkSettings.Networks = summaryNetworks(r)
             s.Mounts = inspectMounts(r)
             return s
-        }
+        }.filter { try ContainerFilters.matches(summary: $0, filters) }
+        if let l = limit, l > 0 { out = Array(out.prefix(l)) }
+        return out
     }
 
     public func resizeContainer(_ idOrName: String, height: Int, width: Int) async throws {
@@ -407,6 +419,9 @@ extension Engine {
         if let p = rec.hostConfig.PidsLimit, p > 0 { spec.pidsLimit = p }
         if let n = rec.hostConfig.NanoCpus, n > 0 { spec.nanoCPUs = n }
         if let s = rec.hostConfig.CpuShares, s > 0 { spec.cpuShares = s }
+        if let s = rec.hostConfig.MemorySwap, s != 0, CgroupLimits.swapAccounting { spec.memorySwap = s }
+        if let p = rec.hostConfig.CpuPeriod, p > 0 { spec.cpuPeriod = p }
+        if let q = rec.hostConfig.CpuQuota, q > 0 { spec.cpuQuota = q }
         spec.capAdd = rec.hostConfig.CapAdd ?? []
         spec.capDrop = rec.hostConfig.CapDrop ?? []
         spec.privileged = rec.hostConfig.Privileged ?? false

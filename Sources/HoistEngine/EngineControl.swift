@@ -142,7 +142,9 @@ extension Engine {
         let args = (psArgs?.isEmpty ?? true) ? ["-ef"] : (psArgs ?? "").split(separator: " ").map(String.init)
         let pids = ContainerCgroup.pids(rec.id)
         let output = try await Task.detached { try ProcessTop.runPS(args) }.value
-        return try ProcessTop.parse(output, pids: Set(pids))
+        let top = try ProcessTop.parse(output, pids: Set(pids))
+        emit("top", rec)
+        return top
     }
 
     // MARK: diff
@@ -171,7 +173,9 @@ enum ProcessTop {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
+            // moby keeps the first line of ps's complaint (the usage text follows it).
             let msg = String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                .split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
             throw HoistError.internal("ps: \(msg.isEmpty ? "exit status \(p.terminationStatus)" : msg)")
         }
         return String(decoding: data, as: UTF8.self)

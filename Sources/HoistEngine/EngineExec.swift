@@ -81,6 +81,9 @@ extension Engine {
             throw HoistError.conflict("Container \(rec.id) is paused, unpause the container before exec")
         }
         guard let cmd = request.Cmd, !cmd.isEmpty else { throw HoistError.invalid("No exec command specified") }
+        if let keys = request.DetachKeys, !keys.isEmpty, DetachKeys.parse(keys) == nil {
+            throw HoistError.invalid("Invalid escape keys (\(keys)) provided")
+        }
         let id = Identifiers.random()
         await execs.add(ExecRegistry.Record(id: id, containerID: rec.id, config: request))
         // moby's action names carry the command line.
@@ -89,15 +92,17 @@ extension Engine {
     }
 
     /// Validates an exec start before the connection is hijacked (404, 409 as plain HTTP);
-    /// returns whether the exec has a tty.
-    public func checkExecStart(_ execID: String) async throws -> Bool {
+    /// returns whether the exec has a tty and the keys that detach from it (its
+    /// `DetachKeys`, else Ctrl-P Ctrl-Q).
+    public func checkExecStart(_ execID: String) async throws -> (tty: Bool, detachKeys: [UInt8]) {
         let r = try await execs.get(execID)
         if r.running { throw HoistError.conflict("Error: Exec command \(execID) is already running") }
         if r.started { throw HoistError.conflict("Error: Exec command \(execID) has already run") }
         guard let c = containers[r.containerID], c.isRunning, shims[c.id] != nil else {
             throw HoistError.conflict("Container \(r.containerID) is not running")
         }
-        return r.config.Tty ?? false
+        let keys = r.config.DetachKeys.flatMap { DetachKeys.parse($0) } ?? DetachKeys.default
+        return (r.config.Tty ?? false, keys)
     }
 
     /// `POST /exec/{id}/start`. Detached: runs it and returns nil (errors are thrown).

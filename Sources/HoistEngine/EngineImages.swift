@@ -51,6 +51,11 @@ extension Engine {
     }
 
     public func removeImage(_ name: String, force: Bool, noPrune: Bool) async throws -> [ImageDeleteResponseItem] {
+        try await removeImageCounting(name, force: force).items
+    }
+
+    /// `rmi`, and the bytes its removed layers held (what prune reports as reclaimed).
+    func removeImageCounting(_ name: String, force: Bool) async throws -> (items: [ImageDeleteResponseItem], freed: Int64) {
         let img = try images.resolve(name)
         // Tags and digest references (`busybox@sha256:...`).
         let tags = try images.tags(of: img.id)
@@ -75,12 +80,8 @@ extension Engine {
                 out.append(ImageDeleteResponseItem(Untagged: r.familiarString))
             }
             // Containers still use the layers: the image stays, untagged, while they exist.
-            if remaining.isEmpty && users.isEmpty {
-                try images.deleteImage(id: img.id)
-                emitImage("delete", imageID: img.id, name: img.id)
-                out.append(ImageDeleteResponseItem(Deleted: img.id))
-            }
-            return out
+            if remaining.isEmpty && users.isEmpty { return try deleteImageRecord(img.id, after: out) }
+            return (out, 0)
         }
         if let running = users.first(where: { $0.isRunning }) {
             throw HoistError.conflict("conflict: unable to delete \(Identifiers.short(img.id)) (cannot be forced) - image is being used by running container \(Identifiers.short(running.id))")
@@ -98,12 +99,17 @@ extension Engine {
             out.append(ImageDeleteResponseItem(Untagged: t.familiarString))
         }
         // Stopped containers still use the layers: the image stays, untagged, while they exist.
-        if users.isEmpty {
-            try images.deleteImage(id: img.id)
-            emitImage("delete", imageID: img.id, name: img.id)
-            out.append(ImageDeleteResponseItem(Deleted: img.id))
-        }
-        return out
+        if users.isEmpty { return try deleteImageRecord(img.id, after: out) }
+        return (out, 0)
+    }
+
+    /// Deletes the image and lists it, then each layer that went with it, as moby's
+    /// ImageDelete does (`Deleted: <chain ID>`); layers other images share are kept.
+    private func deleteImageRecord(_ id: String, after items: [ImageDeleteResponseItem]) throws -> (items: [ImageDeleteResponseItem], freed: Int64) {
+        let layers = try images.deleteImage(id: id)
+        emitImage("delete", imageID: id, name: id)
+        let out = items + [ImageDeleteResponseItem(Deleted: id)] + layers.reversed().map { ImageDeleteResponseItem(Deleted: $0.chainID) }
+        return (out, layers.reduce(0) { $0 + $1.size })
     }
 
     public func tagImage(_ name: String, repo: String, tag: String?) async throws {

@@ -52,9 +52,11 @@ extension Engine {
             if let cutoff, img.created * 1_000_000_000 >= cutoff { continue }
             guard PruneFilters.labelsMatch(img.config.config?.Labels ?? [:], filters) else { continue }
             do {
-                let items = try await removeImage(img.id, force: !entry.tags.isEmpty, noPrune: false)
+                // Only the layers that really went count: a base layer an image that stays
+                // shares is not reclaimed (moby sums the deleted layers' sizes).
+                let (items, freed) = try await removeImageCounting(img.id, force: !entry.tags.isEmpty)
                 deleted += items
-                if items.contains(where: { $0.Deleted != nil }) { space += img.size }
+                space += freed
             } catch {
                 // An image another one is built on stays (moby skips it too).
                 logger.debug("prune: image \(img.id.prefix(19)) kept: \(error)")

@@ -1,16 +1,22 @@
 import Foundation
 import HoistCore
+import HoistRuntime
 import Synchronization
 
 /// Restart policies (`--restart no|on-failure[:N]|always|unless-stopped`), as moby's
 /// restartmanager applies them:
-/// - when the process exits: `always` and `unless-stopped` restart, `on-failure` restarts
-///   on a non-zero status while RestartCount < MaximumRetryCount (0 = no limit); a `stop`
-///   or `kill` by the user cancels that until the next user `start`;
+/// - when the process exits: `always` restarts, `unless-stopped` unless the user stopped or
+///   killed it, `on-failure` on a non-zero status while RestartCount < MaximumRetryCount
+///   (0 = no limit);
+/// - a user `stop` or `kill` marks the container manually stopped (kept on disk) and, as
+///   moby's killWithSignal does, cancels the policy until the next user `start` when the
+///   signal is SIGKILL, the container's stop signal, or any signal if it has none; a
+///   `kill -s` of another signal leaves `always` and `on-failure` in force;
 /// - the delay starts at 100 ms and doubles on each restart, up to a minute, and goes back
 ///   to 100 ms after a run of 10 s or more;
-/// - at daemon start: `always` containers that had been started come back, and
-///   `unless-stopped` ones unless the user stopped them.
+/// - at daemon start (a fresh, uncanceled policy, as moby's restore): containers that had
+///   been started come back when `always`, `unless-stopped` unless the user stopped them,
+///   `on-failure` when their last exit was non-zero and retries are left.
 /// Between exit and restart the container is `restarting` (Running and Restarting true).
 enum RestartManagers {
     struct State {
@@ -20,6 +26,9 @@ enum RestartManagers {
         var generation = 0
         /// Set while the policy itself starts the container (keeps RestartCount).
         var autoStarting = false
+        /// A user stop/kill cancelled the policy until the next user start (moby's
+        /// restartManager.Cancel, which is not persisted either).
+        var canceled = false
     }
 
     static let initialDelay: UInt64 = 100_000_000
@@ -29,6 +38,7 @@ enum RestartManagers {
     static let states = Mutex<[String: State]>([:])
 
     static func isAutoStarting(_ id: String) -> Bool { states.withLock { $0[id]?.autoStarting ?? false } }
+    static func isCanceled(_ id: String) -> Bool { states.withLock { $0[id]?.canceled ?? false } }
 }
 
 extension Engine {
@@ -50,11 +60,12 @@ extension Engine {
             all[rec.id] = s
             return s.delay
         }
-        // A stop or kill by the user cancels the policy until the next start.
-        if rec.manuallyStopped == true { return nil }
+        if RestartManagers.isCanceled(rec.id) { return nil }
         switch name {
-        case "always", "unless-stopped":
+        case "always":
             return delay
+        case "unless-stopped":
+            return rec.manuallyStopped == true ? nil : delay
         case "on-failure":
             let max = policy?.MaximumRetryCount ?? 0
             guard code != 0, max <= 0 || rec.restartCount < max else { return nil }
@@ -81,13 +92,13 @@ extension Engine {
 
     private func performRestart(_ id: String, generation: Int) async {
         let current = RestartManagers.states.withLock { $0[id]?.generation }
-        guard current == generation, let rec = containers[id], rec.status == .restarting, rec.manuallyStopped != true else { return }
+        guard current == generation, let rec = containers[id], rec.status == .restarting, !RestartManagers.isCanceled(id) else { return }
         RestartManagers.states.withLock { $0[id]?.autoStarting = true }
         defer { RestartManagers.states.withLock { $0[id]?.autoStarting = false } }
         do {
             try await startContainer(id)
             // A user stop that came while the restart was under way wins: stop it again.
-            if containers[id]?.manuallyStopped == true { try? await stopContainer(id, timeout: 1, signal: nil) }
+            if RestartManagers.isCanceled(id) { try? await stopContainer(id, timeout: 1, signal: nil) }
         } catch {
             logger.error("restart of container \(id.prefix(12)) failed: \(error)")
             guard var now = containers[id], now.status == .restarting else { return }
@@ -105,6 +116,7 @@ extension Engine {
             if s.autoStarting { return true }
             s.delay = 0
             s.generation += 1
+            s.canceled = false
             all[rec.id] = s
             return false
         }
@@ -115,13 +127,19 @@ extension Engine {
         }
     }
 
-    /// `stop` and `kill` by the user: the policy no longer restarts the container. A
-    /// container waiting to be restarted just stays down; returns true in that case.
-    func noteManualStop(_ id: String) -> Bool {
+    /// A user `stop` or `kill` sending `signal`: marks the container manually stopped and
+    /// cancels the policy when moby's killWithSignal would (`cancels` forces it, for `stop`,
+    /// whose SIGKILL would cancel it anyway). Returns true when the container was waiting
+    /// to be restarted: no process gets the signal then; it stays down if the policy was
+    /// cancelled, else the pending restart goes ahead.
+    func noteUserSignal(_ id: String, signal: Int32, cancels: Bool = false) -> Bool {
         guard var rec = containers[id], rec.isRunning else { return false }
+        let stopSignal = rec.config.StopSignal.flatMap { $0.isEmpty ? nil : Signals.parse($0) }
+        let cancel = cancels || signal == SIGKILL || stopSignal == nil || stopSignal == signal
+        if cancel { RestartManagers.states.withLock { $0[id, default: RestartManagers.State()].canceled = true } }
         rec.manuallyStopped = true
         let wasRestarting = rec.status == .restarting
-        if wasRestarting { rec.status = .exited }
+        if wasRestarting && cancel { rec.status = .exited }
         save(rec)
         return wasRestarting
     }
@@ -139,6 +157,9 @@ extension Engine {
             switch rec.hostConfig.RestartPolicy?.Name ?? "no" {
             case "always": return true
             case "unless-stopped": return rec.manuallyStopped != true
+            case "on-failure":
+                let max = rec.hostConfig.RestartPolicy?.MaximumRetryCount ?? 0
+                return rec.exitCode != 0 && (max <= 0 || rec.restartCount < max)
             default: return false
             }
         }

@@ -61,6 +61,17 @@ public struct ContainerStats: Codable, Sendable {
         }
     }
     public struct StorageStats: Codable, Sendable {}
+    /// One interface of the container's network namespace (moby's NetworkStats).
+    public struct NetworkStats: Codable, Sendable, Equatable {
+        public var rx_bytes: UInt64 = 0
+        public var rx_packets: UInt64 = 0
+        public var rx_errors: UInt64 = 0
+        public var rx_dropped: UInt64 = 0
+        public var tx_bytes: UInt64 = 0
+        public var tx_packets: UInt64 = 0
+        public var tx_errors: UInt64 = 0
+        public var tx_dropped: UInt64 = 0
+    }
 
     public var read = Timestamps.zero
     public var preread = Timestamps.zero
@@ -73,6 +84,8 @@ public struct ContainerStats: Codable, Sendable {
     public var memory_stats = MemoryStats()
     public var name = ""
     public var id = ""
+    /// By interface name, loopback left out; absent without a network of its own.
+    public var networks: [String: NetworkStats]?
 }
 
 /// Reads one sample from the container's cgroup v1 files.
@@ -82,10 +95,11 @@ enum StatsSampler {
         return t > 0 ? UInt64(t) : 100
     }()
 
-    static func sample(id: String, name: String) -> ContainerStats {
+    static func sample(id: String, name: String, pid: Int) -> ContainerStats {
         var s = ContainerStats()
         s.name = "/" + name
         s.id = id
+        s.networks = networks(pid: pid)
         s.read = Timestamps.rfc3339Nano(Timestamps.nowNanos(), trimZeros: false)
         s.cpu_stats = cpu(id)
         var mem = ContainerStats.MemoryStats()
@@ -137,6 +151,23 @@ enum StatsSampler {
         return nil
     }
 
+    /// The interfaces of the network namespace `pid` is in, from its /proc/<pid>/net/dev
+    /// (`iface: rx bytes packets errs drop fifo frame compressed multicast tx bytes packets
+    /// errs drop ...`); nil when there is none but loopback.
+    static func networks(pid: Int) -> [String: ContainerStats.NetworkStats]? {
+        guard pid > 0, let text = try? String(contentsOfFile: "/proc/\(pid)/net/dev", encoding: .utf8) else { return nil }
+        var out: [String: ContainerStats.NetworkStats] = [:]
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+            let f = line[line.index(after: colon)...].split(separator: " ").compactMap { UInt64($0) }
+            guard name != "lo", f.count >= 12 else { continue }
+            out[name] = .init(rx_bytes: f[0], rx_packets: f[1], rx_errors: f[2], rx_dropped: f[3],
+                              tx_bytes: f[8], tx_packets: f[9], tx_errors: f[10], tx_dropped: f[11])
+        }
+        return out.isEmpty ? nil : out
+    }
+
     static func blkio(_ id: String, _ file: String) -> [ContainerStats.BlkioEntry]? {
         guard let text = ContainerCgroup.read("blkio", id, file) else { return nil }
         var out: [ContainerStats.BlkioEntry] = []
@@ -170,8 +201,8 @@ extension Engine {
         let task = Task {
             var previous: ContainerStats?
             while !Task.isCancelled {
-                guard let now = self.runningName(id) else { break }
-                var s = StatsSampler.sample(id: id, name: now)
+                guard let (now, pid) = self.runningNameAndPid(id) else { break }
+                var s = StatsSampler.sample(id: id, name: now, pid: pid)
                 if let p = previous {
                     s.precpu_stats = p.cpu_stats
                     s.preread = p.read
@@ -192,9 +223,10 @@ extension Engine {
         return out
     }
 
-    /// The container's name while it runs (a rename shows in the next sample); nil once it stopped.
-    func runningName(_ id: String) -> String? {
+    /// The container's name (a rename shows in the next sample) and init's PID while it
+    /// runs; nil once it stopped.
+    func runningNameAndPid(_ id: String) -> (String, Int)? {
         guard let r = containers[id], r.isRunning else { return nil }
-        return r.name
+        return (r.name, r.pid)
     }
 }

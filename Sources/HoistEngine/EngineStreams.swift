@@ -25,6 +25,9 @@ extension Engine {
 
     public func containerLogs(_ idOrName: String, options: LogOptions) async throws -> (tty: Bool, entries: AsyncThrowingStream<LogEntry, any Error>) {
         let rec = try lookup(idOrName)
+        if LogRotation.isNone(rec.hostConfig) {
+            throw HoistError(.notImplemented, "configured logging driver does not support reading")
+        }
         let path = paths.logPath(rec.id)
         guard FileManager.default.fileExists(atPath: path) else {
             // Never started: no output yet.

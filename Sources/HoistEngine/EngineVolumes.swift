@@ -258,13 +258,11 @@ extension Engine {
     }
 
     /// The runtime mounts of a container about to start: bind sources given with `-v` are
-    /// created when missing; an empty volume is first filled from the image's content at its
-    /// destination (owners and modes kept), once per container.
+    /// created when missing; empty volumes are filled from the image first.
     func prepareMounts(_ rec: ContainerRecord, rootfs: String) async throws -> [ContainerMount] {
+        try await fillVolumesFromImage(rec.id, rootfs: rootfs)
         var out: [ContainerMount] = []
-        var filled = false
-        var mounts = rec.mounts ?? []
-        for (i, m) in mounts.enumerated() {
+        for m in rec.mounts ?? [] {
             let s = m.spec
             switch s.type {
             case .bind:
@@ -277,22 +275,29 @@ extension Engine {
                 out.append(.bind(s.source, at: s.destination, readOnly: s.readOnly, propagation: s.propagation))
             case .volume:
                 _ = try getVolume(s.source)
-                let data = volumeDataPath(s.source)
-                if s.copyData {
-                    try await Engine.fillVolume(data: data, volumeDir: volumeDir(s.source), rootfs: rootfs, destination: s.destination)
-                    mounts[i].spec.copyData = false
-                    filled = true
-                }
-                out.append(.bind(data, at: s.destination, readOnly: s.readOnly))
+                out.append(.bind(volumeDataPath(s.source), at: s.destination, readOnly: s.readOnly))
             case .tmpfs:
                 out.append(.tmpfs(at: s.destination, options: s.tmpfsOptions))
             }
         }
-        if filled, var now = containers[rec.id] {
+        return out
+    }
+
+    /// Fills each empty volume of the container from the image's content at its destination
+    /// (owners and modes kept), once per container: before its first start, or before `cp`
+    /// reaches a container never started, so the volume looks as docker's (filled at create).
+    func fillVolumesFromImage(_ id: String, rootfs: String) async throws {
+        guard var mounts = containers[id]?.mounts, mounts.contains(where: { $0.spec.type == .volume && $0.spec.copyData }) else { return }
+        for i in mounts.indices where mounts[i].spec.type == .volume && mounts[i].spec.copyData {
+            let s = mounts[i].spec
+            _ = try getVolume(s.source)
+            try await Engine.fillVolume(data: volumeDataPath(s.source), volumeDir: volumeDir(s.source), rootfs: rootfs, destination: s.destination)
+            mounts[i].spec.copyData = false
+        }
+        if var now = containers[id] {
             now.mounts = mounts
             save(now)
         }
-        return out
     }
 
     /// Copies the image's directory at `destination` into an empty volume: into a temporary

@@ -8,9 +8,15 @@ enum LogRotation {
     /// The options json-file accepts (the others are accepted and have no effect here).
     static let known: Set<String> = ["max-file", "max-size", "compress", "labels", "labels-regex", "env", "env-regex", "tag"]
 
+    /// `--log-driver none`: output is not kept (the shim writes it to /dev/null); `logs`
+    /// refuses, as moby's drivers that cannot read.
+    static let noneDriver = "none"
+
+    static func isNone(_ hc: HostConfig) -> Bool { hc.LogConfig?.Type == noneDriver }
+
     static func validate(_ config: LogConfig?) throws {
         let opts = config?.Config ?? [:]
-        for key in opts.keys.sorted() where !known.contains(key) {
+        for key in opts.keys.sorted() where !known.contains(key) || config?.Type == noneDriver {
             throw HoistError.invalid("unknown log opt '\(key)' for \(config?.Type.flatMap { $0.isEmpty ? nil : $0 } ?? "json-file") log driver")
         }
         if let s = opts["max-size"] {

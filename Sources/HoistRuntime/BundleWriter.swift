@@ -101,13 +101,15 @@ public enum BundleWriter {
         }
 
         var resources = RuntimeSpec.Resources(devices: deviceRules(privileged: s.privileged))
-        if let m = s.memoryBytes, m > 0 { resources.memory = .init(limit: m) }
+        if let m = s.memoryBytes, m > 0 { resources.memory = .init(limit: m, swap: s.memorySwap) }
         if let p = s.pidsLimit, p != 0 { resources.pids = .init(limit: p) }
         var cpu = RuntimeSpec.CPU()
         if let n = s.nanoCPUs, n > 0 {
             cpu.period = 100_000
             cpu.quota = max(1000, n * 100_000 / 1_000_000_000)
         }
+        if let p = s.cpuPeriod, p > 0 { cpu.period = UInt64(p) }
+        if let q = s.cpuQuota, q > 0 { cpu.quota = q }
         if let sh = s.cpuShares, sh > 0 { cpu.shares = UInt64(sh) }
         if cpu != RuntimeSpec.CPU() { resources.cpu = cpu }
 

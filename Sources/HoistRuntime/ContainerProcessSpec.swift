@@ -17,6 +17,10 @@ public struct ContainerProcessSpec: Sendable, Equatable {
     public var pidsLimit: Int64?
     public var nanoCPUs: Int64?
     public var cpuShares: Int64?
+    /// Memory plus swap (-1: unlimited), CFS period and quota (µs): as given, when set.
+    public var memorySwap: Int64?
+    public var cpuPeriod: Int64?
+    public var cpuQuota: Int64?
     /// Host files bind-mounted at /etc/hostname, /etc/hosts, /etc/resolv.conf (nil = don't).
     public var hostnameFile: String?
     public var hostsFile: String?

@@ -273,17 +273,20 @@ public final class ImageStore: Sendable {
 
     /// Removes the image row (and its tags), its config and manifest blobs, and the layer
     /// blobs and snapshots no other image uses. The caller checks tags/containers first.
-    public func deleteImage(id imageID: String) throws {
+    /// Returns the layers whose snapshot went (those another image shares stay), base
+    /// first, with their unpacked sizes: what `rmi` lists and prune reports as reclaimed.
+    @discardableResult
+    public func deleteImage(id imageID: String) throws -> [RemovedLayer] {
         let id = ImageStore.normalizedID(imageID)
         var trash: [String] = []
         defer { for t in trash { try? FileSystem.removeTree(t) } }
         lock.lock()
         defer { lock.unlock() }
-        let (blobs, chains) = try metadata.write { db -> ([Digest], [Digest]) in
+        let (blobs, chains, removed) = try metadata.write { db -> ([Digest], [Digest], [RemovedLayer]) in
             guard let manifest = try String.fetchOne(db, sql: "SELECT manifest_digest FROM images WHERE id = ?", arguments: [id]) else {
                 throw HoistError.notFound("No such image: \(imageID)")
             }
-            let rows = try Row.fetchAll(db, sql: "SELECT chain_id, blob_digest FROM image_layers WHERE image_id = ?", arguments: [id])
+            let rows = try Row.fetchAll(db, sql: "SELECT chain_id, blob_digest FROM image_layers WHERE image_id = ? ORDER BY position", arguments: [id])
             try db.execute(sql: "DELETE FROM images WHERE id = ?", arguments: [id])
             var blobs: [Digest] = []
             for d in Set([id, manifest] + rows.map { $0["blob_digest"] as String }) {
@@ -294,18 +297,22 @@ public final class ImageStore: Sendable {
                 if !used, let digest = try? Digest(parsing: d) { blobs.append(digest) }
             }
             var chains: [Digest] = []
-            for c in Set(rows.map { $0["chain_id"] as String }) {
+            var removed: [RemovedLayer] = []
+            var seen = Set<String>()
+            for c in rows.map({ $0["chain_id"] as String }) where seen.insert(c).inserted {
                 let used = try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM image_layers WHERE chain_id = ?)", arguments: [c]) ?? true
                 if !used, let digest = try? Digest(parsing: c) {
+                    let size = try Int64.fetchOne(db, sql: "SELECT size FROM snapshots WHERE chain_id = ?", arguments: [c]) ?? 0
                     try db.execute(sql: "DELETE FROM snapshots WHERE chain_id = ?", arguments: [c])
                     chains.append(digest)
+                    removed.append(RemovedLayer(chainID: c, size: size))
                 }
             }
             // If we crash before the files go, the next start removes them.
             for p in blobs.map(content.path(of:)) + chains.map(snapshots.directory(of:)) {
                 try db.execute(sql: "INSERT OR IGNORE INTO fs_journal(path) VALUES (?)", arguments: [p])
             }
-            return (blobs, chains)
+            return (blobs, chains, removed)
         }
         for c in chains { if let t = try snapshots.detach(c) { trash.append(t) } }
         for b in blobs { try content.delete(b) }
@@ -315,6 +322,7 @@ public final class ImageStore: Sendable {
                 for p in paths { try db.execute(sql: "DELETE FROM fs_journal WHERE path = ?", arguments: [p]) }
             }
         }
+        return removed
     }
 
     /// Snapshot dirs (`…/snapshots/<hex>/fs`) top-most first, for overlay's lowerdir.
@@ -371,4 +379,11 @@ public final class ImageStore: Sendable {
     static func isHex(_ s: String) -> Bool { s.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) } }
 
     static func normalizedID(_ s: String) -> String { s.hasPrefix("sha256:") ? s : "sha256:" + s }
+}
+
+/// A layer snapshot `deleteImage` removed: no image uses it any more.
+public struct RemovedLayer: Sendable, Equatable {
+    public var chainID: String
+    /// Unpacked bytes, as counted in the image's size.
+    public var size: Int64
 }

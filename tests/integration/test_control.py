@@ -1,5 +1,6 @@
 """pause/unpause, rename, top, stats, diff, port and events: hoist, the docker CLI, docker-py."""
 import json
+import re
 import subprocess
 import threading
 import time
@@ -71,6 +72,12 @@ def test_stop_and_kill_of_paused_container(daemon):
         assert p.returncode == 0, describe(p)
     try:
         daemon.ok("pause", a, b)
+        # rm without -f names the state, as moby does.
+        cid = inspect(daemon, a)["Id"]
+        p = daemon.docker("rm", a)
+        assert p.returncode == 1 and p.stderr.strip() == (
+            f"Error response from daemon: You cannot remove a paused container {cid}. "
+            "Unpause and then stop the container before attempting removal or force remove"), describe(p)
         t0 = time.monotonic()
         daemon.ok("stop", "-t", "5", a)
         assert time.monotonic() - t0 < 4.5, "stop of a paused container waited for the timeout"
@@ -133,6 +140,15 @@ def test_top_shows_container_processes(daemon):
         out = daemon.ok("top", name, "-o", "pid,comm")
         assert out.splitlines()[0].split() == ["PID", "COMMAND"], out
         assert any(l.split()[-1] == "sh" for l in out.splitlines()[1:]), out
+        # ps's complaint, first line only (moby), through the docker CLI.
+        p = daemon.docker("top", name, "-o", "bogusfield")
+        assert p.returncode == 1, describe(p)
+        assert p.stderr.strip() == 'Error response from daemon: ps: error: unknown user-defined format specifier "bogusfield"', describe(p)
+        # Each successful top is an event, as in moby.
+        until = str(int(time.time()) + 1)
+        events = daemon.ok("events", "--since", "0", "--until", until, "--filter", f"container={name}",
+                           "--filter", "event=top", "--format", "{{.Action}}")
+        assert events.split() == ["top", "top"], events
     finally:
         daemon.hoist("rm", "-f", name)
 
@@ -187,6 +203,28 @@ def test_stats_api_document(daemon):
         daemon.hoist("rm", "-f", name)
 
 
+def test_stats_network_io(daemon):
+    """NET I/O comes from the container's own interfaces (moby's `networks`), loopback left out;
+    a container without a network has none."""
+    name, none = unique("statsnet"), unique("statsnone")
+    daemon.ok("run", "-d", "--name", name, "busybox", "sleep", "300")
+    daemon.ok("run", "-d", "--name", none, "--network", "none", "busybox", "sleep", "300")
+    try:
+        gateway = inspect(daemon, name)["NetworkSettings"]["Gateway"]
+        daemon.ok("exec", name, "ping", "-c", "3", "-W", "2", gateway)
+        status, _, body = http_unix(daemon.sock, "GET", f"/containers/{name}/stats?stream=0&one-shot=1")
+        nets = json.loads(body)["networks"]
+        assert list(nets) == ["eth0"], nets
+        assert nets["eth0"]["tx_packets"] >= 3 and nets["eth0"]["rx_packets"] >= 3, nets
+        assert nets["eth0"]["tx_bytes"] >= 3 * 84, nets
+        p = daemon.docker("stats", "--no-stream", "--format", "{{.NetIO}}", name)
+        assert p.returncode == 0 and p.stdout.strip() != "0B / 0B", describe(p)
+        status, _, body = http_unix(daemon.sock, "GET", f"/containers/{none}/stats?stream=0&one-shot=1")
+        assert "networks" not in json.loads(body)
+    finally:
+        daemon.hoist("rm", "-f", name, none)
+
+
 # --------------------------------------------------------------------------- diff / port
 
 def test_diff_lists_container_layer_changes(daemon):
@@ -229,6 +267,7 @@ def test_events_of_run_rm(daemon):
     assert actions.index("create") < actions.index("start") < actions.index("die") < actions.index("destroy")
     die = next(l for l in out.splitlines() if l.split()[2] == "die")
     assert "exitCode=0" in die and f"name={name}" in die and "image=busybox" in die, die
+    assert re.search(r"\bexecDuration=\d+\b", die), die
     assert die.split()[1] == "container" and die.split()[0].endswith("Z")
 
     out = daemon.ok("events", "--since", since, "--until", until, "--filter", f"container={name}",

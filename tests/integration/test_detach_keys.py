@@ -150,12 +150,12 @@ def test_custom_detach_keys_on_run_and_docker_attach(daemon):
     daemon.hoist("rm", "-f", name)
 
 
-def _raw_attach(sock_path: str, name: str, query: str = "") -> socket.socket:
+def _hijack(sock_path: str, request: bytes) -> socket.socket:
+    """Sends an upgrading request; returns the socket once the 101 head is read."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
     s.connect(sock_path)
-    s.sendall((f"POST /containers/{name}/attach?stream=1&stdin=1&stdout=1&stderr=1{query} HTTP/1.1\r\n"
-               "Host: localhost\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n").encode())
+    s.sendall(request)
     head = b""
     while b"\r\n\r\n" not in head:
         chunk = s.recv(1)
@@ -164,6 +164,11 @@ def _raw_attach(sock_path: str, name: str, query: str = "") -> socket.socket:
         head += chunk
     assert head.startswith(b"HTTP/1.1 101"), head
     return s
+
+
+def _raw_attach(sock_path: str, name: str, query: str = "") -> socket.socket:
+    return _hijack(sock_path, (f"POST /containers/{name}/attach?stream=1&stdin=1&stdout=1&stderr=1{query} HTTP/1.1\r\n"
+                               "Host: localhost\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n").encode())
 
 
 def _read_until(s: socket.socket, needle: bytes) -> bytes:
@@ -215,5 +220,95 @@ def test_daemon_detects_detach_keys_in_attach_stdin(daemon):
         from conftest import http_unix
         status, _, body = http_unix(daemon.sock, "POST", f"/containers/{name}/attach?stream=1&stdin=1&detachKeys=bogus")
         assert status == 400 and b"Invalid detach keys (bogus) provided" in body, body
+    finally:
+        daemon.hoist("rm", "-f", name)
+
+
+def _sh_count(d, name) -> int:
+    out = d.ok("exec", name, "ps", "-o", "comm")
+    return sum(1 for line in out.split() if line == "sh")
+
+
+def test_exec_it_custom_detach_keys_with_hoist_and_docker(daemon):
+    name = unique("exdk")
+    daemon.ok("run", "-d", "--name", name, "busybox", "sleep", "300")
+    try:
+        for cli in ([HOIST], ["docker"]):
+            before = _sh_count(daemon, name)
+            t = PtyProc([*cli, "exec", "-it", "--detach-keys", "ctrl-a,x", name, "sh"], daemon.env)
+            try:
+                t.read_until(b"# ")
+                t.keys(b"\x10", b"\x11")  # the default keys mean nothing now
+                t.keys(b"echo exec-$((6*7))\r")
+                t.read_until(b"exec-42")
+                t.keys(b"\x01", b"x")
+                assert t.wait() != 0 and b"read escape sequence" in t.out, t.out
+            finally:
+                t.close()
+            # The exec's shell runs on in the container.
+            assert _sh_count(daemon, name) == before + 1, cli
+            assert _running(daemon, name)
+    finally:
+        daemon.hoist("rm", "-f", name)
+
+
+def _raw_exec_start(sock_path: str, exec_id: str) -> socket.socket:
+    body = b'{"Detach": false, "Tty": false}'
+    return _hijack(sock_path, (f"POST /exec/{exec_id}/start HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\n"
+                               f"Upgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body)
+
+
+def _deframe(data: bytes) -> bytes:
+    """The payload of docker's multiplexed frames (8-byte headers)."""
+    out = b""
+    while len(data) >= 8:
+        n = int.from_bytes(data[4:8], "big")
+        out += data[8:8 + n]
+        data = data[8 + n:]
+    return out
+
+
+def _ends(s: socket.socket) -> bool:
+    try:
+        while s.recv(4096):
+            pass
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_daemon_honours_exec_detach_keys(daemon):
+    """The exec's DetachKeys (else Ctrl-P Ctrl-Q) end its stream in the daemon, for clients
+    that do not watch for them; the process runs on."""
+    import json
+    from conftest import http_unix
+    name = unique("exdd")
+    daemon.ok("run", "-d", "--name", name, "busybox", "sleep", "300")
+    try:
+        for keys, presses in (("ctrl-x", [b"\x18"]), (None, [b"\x10", b"\x11"])):
+            req = {"AttachStdin": True, "AttachStdout": True, "AttachStderr": True, "Cmd": ["cat"]}
+            if keys:
+                req["DetachKeys"] = keys
+            status, _, body = http_unix(daemon.sock, "POST", f"/containers/{name}/exec", body=json.dumps(req).encode())
+            assert status == 201, body
+            exec_id = json.loads(body)["Id"]
+            s = _raw_exec_start(daemon.sock, exec_id)
+            s.sendall(b"ping\n")
+            assert b"ping" in _read_until(s, b"ping")
+            if keys:
+                s.sendall(b"\x10")  # a default key is data here
+                time.sleep(0.2)
+                s.sendall(b"\x11")
+                assert _deframe(_read_until(s, b"\x11")) == b"\x10\x11"
+            for k in presses:
+                s.sendall(k)
+                time.sleep(0.2)
+            assert _ends(s), f"the daemon did not end the exec stream on {presses!r}"
+            s.close()
+            status, _, body = http_unix(daemon.sock, "GET", f"/exec/{exec_id}/json")
+            assert status == 200 and json.loads(body)["Running"] is True, body
+        status, _, body = http_unix(daemon.sock, "POST", f"/containers/{name}/exec",
+                                    body=json.dumps({"Cmd": ["true"], "DetachKeys": "bogus"}).encode())
+        assert status == 400 and b"Invalid escape keys (bogus) provided" in body, body
     finally:
         daemon.hoist("rm", "-f", name)

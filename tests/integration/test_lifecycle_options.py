@@ -126,3 +126,48 @@ def test_ps_filters_format_last_and_size(daemon):
         assert data["Size"].startswith("3")
     finally:
         daemon.hoist("rm", "-f", a, b, c)
+
+
+def test_ps_filters_volume_network_ports_health_task(daemon):
+    """moby's other ps filters, through the docker CLI."""
+    tag = unique("psf")
+    vol, net = f"{tag}v", f"{tag}n"
+    web, db, plain = f"{tag}web", f"{tag}db", f"{tag}plain"
+    daemon.ok("network", "create", net)
+    try:
+        daemon.ok("run", "-d", "--name", web, "-l", f"grp={tag}", "-p", "127.0.0.1:18181:80", "--expose", "9000/udp",
+                  "busybox", "sleep", "300")
+        daemon.ok("run", "-d", "--name", db, "-l", f"grp={tag}", "--network", net, "-v", f"{vol}:/data", "busybox", "sleep", "300")
+        daemon.ok("run", "-d", "--name", plain, "-l", f"grp={tag}", "--network", "none", "busybox", "sleep", "300")
+
+        def names(*filters):
+            args = ["ps", "-a", "--filter", f"label=grp={tag}", "--format", "{{.Names}}"]
+            for f in filters:
+                args += ["--filter", f]
+            p = daemon.docker(*args)
+            assert p.returncode == 0, describe(p)
+            return sorted(p.stdout.split())
+        assert names(f"volume={vol}") == [db]
+        assert names("volume=/data") == [db]
+        assert names(f"network={net}") == [db]
+        net_id = daemon.ok("network", "inspect", "-f", "{{.Id}}", net).strip()
+        assert names(f"network={net_id[:12]}") == [db]
+        assert names("network=none") == [plain]
+        assert names("publish=18181") == [web]
+        assert names("publish=18000-18200/tcp") == [web]
+        assert names("publish=80") == []
+        assert names("expose=80") == [web]
+        assert names("expose=9000/udp") == [web]
+        assert names("health=none") == sorted([web, db, plain])
+        assert names("health=healthy") == []
+        assert names("is-task=false") == sorted([web, db, plain])
+        assert names("is-task=true") == []
+        for bad, msg in (("health=fine", "Unrecognised filter value for health: fine"),
+                         ("is-task=maybe", "Invalid filter 'is-task=maybe'"),
+                         ("publish=1:2", "filter for 'publish' should not contain ':': 1:2")):
+            p = daemon.docker("ps", "--filter", bad)
+            assert p.returncode == 1 and msg in p.stderr, describe(p)
+    finally:
+        daemon.hoist("rm", "-f", web, db, plain)
+        daemon.hoist("volume", "rm", vol)
+        daemon.hoist("network", "rm", net)

@@ -88,3 +88,22 @@ def test_bad_log_options_are_refused(daemon):
     assert p.returncode == 125 and "unknown log opt 'colour' for json-file log driver" in p.stderr, describe(p)
     p = daemon.hoist("run", "--rm", "--log-opt", "max-size=lots", "busybox", "true")
     assert p.returncode == 125 and "invalid size: 'lots'" in p.stderr, describe(p)
+
+
+def test_log_driver_none_keeps_nothing_and_logs_refuses(daemon):
+    name = unique("lognone")
+    p = daemon.hoist("run", "--name", name, "--log-driver", "none", "busybox", "echo", "seen-live")
+    try:
+        # Attached output still reaches the terminal; nothing is kept.
+        assert p.returncode == 0 and p.stdout == "seen-live\n", describe(p)
+        data = inspect(daemon, name)
+        assert data["HostConfig"]["LogConfig"]["Type"] == "none" and data["LogPath"] == "", data["LogPath"]
+        assert not (Path(daemon.root) / "containers" / data["Id"] / "container.log").exists()
+        for cli in (daemon.hoist, daemon.docker):
+            p = cli("logs", name)
+            assert p.returncode == 1, describe(p)
+            assert p.stderr.strip() == "Error response from daemon: configured logging driver does not support reading", describe(p)
+        p = daemon.hoist("run", "--rm", "--log-driver", "none", "--log-opt", "max-size=1m", "busybox", "true")
+        assert p.returncode == 125 and "unknown log opt 'max-size' for none log driver" in p.stderr, describe(p)
+    finally:
+        daemon.hoist("rm", "-f", name)

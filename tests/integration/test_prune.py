@@ -115,3 +115,38 @@ def test_prune_through_docker_cli_and_docker_py(fresh_daemon):
         client.close()
     d.ok("rm", "-f", keep)
     assert json.loads(d.ok("inspect", "busybox"))[0]["Id"]
+
+
+def test_image_prune_reclaims_only_layers_no_image_keeps(fresh_daemon):
+    """A dangling image sharing its lower layers with a tagged one: prune frees (and reports)
+    its own top layer only; rmi lists each layer it deletes, as moby."""
+    d = fresh_daemon
+    base = d.ok("run", "--name", unique("big"), "busybox", "sh", "-c", "head -c 300000 /dev/urandom > /big")
+    assert base == ""
+    c1 = d.ok("ps", "-lq").strip()
+    kept = d.ok("commit", c1, "kept:1").strip()
+    d.ok("run", "--name", unique("small"), "kept:1", "sh", "-c", "head -c 5000 /dev/urandom > /small")
+    c2 = d.ok("ps", "-lq").strip()
+    dangling = d.ok("commit", c2).strip()
+    d.ok("rm", c1, c2)
+
+    def size(ref):
+        return json.loads(d.ok("image", "inspect", ref))[0]["Size"]
+    own = size(dangling) - size(kept)
+    assert 5000 <= own < 300000, (size(dangling), size(kept))
+    from conftest import http_unix
+    status, _, body = http_unix(d.sock, "POST", "/images/prune", body=b"")
+    assert status == 200, body
+    report = json.loads(body)
+    deleted = [i["Deleted"] for i in report["ImagesDeleted"] if i.get("Deleted")]
+    # The image, then the one layer that went with it.
+    assert deleted[0] == dangling and len(deleted) == 2, report
+    assert report["SpaceReclaimed"] == own, (report, own)
+    assert size("kept:1") == size(kept)
+    # rmi: the kept image's own layer goes, busybox's stays.
+    out = d.ok("rmi", "kept:1")
+    lines = out.splitlines()
+    assert lines[0] == "Untagged: kept:1" and lines[1] == f"Deleted: {kept}" and len(lines) == 3, out
+    assert lines[2].startswith("Deleted: sha256:"), out
+    assert d.ok("images", "-q", "busybox").strip()
+    assert d.ok("run", "--rm", "busybox", "true") == ""

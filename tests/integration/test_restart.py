@@ -1,5 +1,6 @@
 """Restart policies: on-failure[:N], always, unless-stopped; RestartCount, Restarting state,
-a user stop/kill cancels them, and daemon start brings containers back."""
+a user stop/kill cancels them as moby's killWithSignal does (SIGKILL, the stop signal, or any
+signal when none is configured), and daemon start brings containers back."""
 import re
 import time
 from pathlib import Path
@@ -107,9 +108,52 @@ def test_kill_and_stop_of_a_running_container_cancel_the_policy(daemon):
             daemon.hoist("rm", "-f", name)
 
 
+def _trapper(d, name, policy, *extra):
+    """Exits 3 on SIGUSR1, 143 on SIGTERM (PID 1 ignores signals it has no handler for)."""
+    p = d.hoist("run", "-d", "--name", name, "--restart", policy, *extra, "busybox", "sh", "-c",
+                'trap "exit 3" USR1; trap "exit 143" TERM; while :; do sleep 0.1; done')
+    assert p.returncode == 0, describe(p)
+
+
+def test_kill_with_another_signal_than_the_stop_signal_keeps_the_policy(daemon):
+    """moby: a kill cancels the policy only for SIGKILL or the container's stop signal (any
+    signal when it has none); the container counts as manually stopped either way."""
+    always, unless, plain = unique("ksig"), unique("ksigu"), unique("ksign")
+    _trapper(daemon, always, "always", "--stop-signal", "SIGTERM")
+    _trapper(daemon, unless, "unless-stopped", "--stop-signal", "SIGTERM")
+    _trapper(daemon, plain, "always")
+    try:
+        for n in (always, unless, plain):
+            daemon.ok("kill", "-s", "USR1", n)
+        # `always` with a stop signal configured: restarted, RestartCount 1.
+        wait_for(lambda: (lambda st: st if st["Status"] == "running" and st["count"] == 1 else None)(_state(daemon, always)),
+                 timeout=20, what="always container restarted after kill -s USR1")
+        # unless-stopped: the kill marked it manually stopped; no stop signal: cancelled.
+        for n in (unless, plain):
+            s = wait_for(_settled(daemon, n, 0), timeout=20, what=f"{n} exited")
+            assert s["ExitCode"] == 3
+        time.sleep(1.0)
+        assert _state(daemon, unless)["Status"] == "exited" and _state(daemon, plain)["Status"] == "exited"
+        # The stop signal itself cancels it, and so does SIGKILL.
+        daemon.ok("kill", "-s", "SIGTERM", always)
+        s = wait_for(_settled(daemon, always, 1), timeout=20, what="exited after kill -s SIGTERM")
+        assert s["ExitCode"] == 143
+        time.sleep(1.0)
+        assert _state(daemon, always)["Status"] == "exited"
+        # The docker CLI's kill (SIGKILL) leaves it down too.
+        daemon.ok("start", always)
+        p = daemon.docker("kill", always)
+        assert p.returncode == 0, describe(p)
+        wait_for(_settled(daemon, always, 0), timeout=20, what="exited after docker kill")
+        time.sleep(1.0)
+        assert _state(daemon, always)["Status"] == "exited"
+    finally:
+        daemon.hoist("rm", "-f", always, unless, plain)
+
+
 def test_restart_policies_at_daemon_start(fresh_daemon):
     d = fresh_daemon
-    names = {k: unique(k) for k in ("always", "unless", "onfail", "none")}
+    names = {k: unique(k) for k in ("always", "unless", "onfail", "none", "onfailstop")}
     d.ok("run", "-d", "--name", names["always"], "--restart", "always", "busybox", "sleep", "300")
     d.ok("run", "-d", "--name", names["unless"], "--restart", "unless-stopped", "busybox", "sleep", "300")
     d.ok("run", "-d", "--name", names["none"], "busybox", "sleep", "300")
@@ -119,6 +163,11 @@ def test_restart_policies_at_daemon_start(fresh_daemon):
     d.ok("stop", "-t", "1", names["always"])
     d.ok("stop", "-t", "1", names["unless"])
     d.ok("stop", "-t", "1", names["none"])
+    # on-failure stopped by the user: its exit status (137) is a failure, so a new daemon
+    # starts it again (moby's restore asks a fresh policy, which ignores the user's stop).
+    d.ok("run", "-d", "--name", names["onfailstop"], "--restart", "on-failure", "busybox", "sleep", "300")
+    d.ok("stop", "-t", "1", names["onfailstop"])
+    assert _state(d, names["onfailstop"])["ExitCode"] == 137
     pid = inspect(d, names["onfail"])["State"]["Pid"]
 
     d.kill9()
@@ -133,6 +182,7 @@ def test_restart_policies_at_daemon_start(fresh_daemon):
     wait_for(lambda: state("always")["Status"] == "running", timeout=20, what="always container running")
     assert state("unless")["Status"] == "exited"
     assert state("none")["Status"] == "exited"
+    wait_for(lambda: state("onfailstop")["Status"] == "running", timeout=20, what="on-failure container restarted")
     # The exit that happened while the daemon was down counts for on-failure: one restart
     # (which exits 4 again at once, /tmp/go being there), then it stays down.
     s = wait_for(lambda: (lambda st: st if st["count"] == 1 and st["Status"] == "exited" else None)(state("onfail")),

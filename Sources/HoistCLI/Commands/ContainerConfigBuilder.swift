@@ -28,6 +28,52 @@ struct ContainerConfigBuilder {
         return e
     }
 
+    // Resource flags of run, create and update, with docker's messages for bad values.
+
+    static func memoryBytes(_ m: String, path: CommandPath) throws -> Int64 {
+        do { return try Units.ramInBytes(m) } catch { throw path.invalidFlagValue(m, flag: "-m, --memory", "\(error)") }
+    }
+
+    /// `--memory-swap`: a size, or -1 for unlimited swap.
+    static func memorySwapBytes(_ s: String, path: CommandPath) throws -> Int64 {
+        if s == "-1" { return -1 }
+        do { return try Units.ramInBytes(s) } catch { throw path.invalidFlagValue(s, flag: "--memory-swap", "\(error)") }
+    }
+
+    static func nanoCPUs(_ c: String, path: CommandPath) throws -> Int64 {
+        do { return try Units.parseCPUs(c) } catch { throw path.invalidFlagValue(c, flag: "--cpus", "\(error)") }
+    }
+
+    static func int64Flag(_ v: String, flag: String, path: CommandPath) throws -> Int64 {
+        guard let n = Int64(v) else { throw path.invalidFlagValue(v, flag: flag, "strconv.ParseInt: parsing \(goQuote(v)): invalid syntax") }
+        return n
+    }
+
+    /// `--restart no|always|unless-stopped|on-failure[:N]` (run, create, update).
+    static func restartPolicy(_ r: String, path: CommandPath) throws -> RestartPolicy {
+        let parts = r.split(separator: ":", maxSplits: 1).map(String.init)
+        switch parts[0] {
+        case "no":
+            return RestartPolicy(Name: "no")
+        case "always", "unless-stopped":
+            if parts.count == 2 {
+                throw path.invalidFlagValue(r, flag: "--restart", "maximum retry count cannot be used with restart policy '\(parts[0])'")
+            }
+            return RestartPolicy(Name: parts[0])
+        case "on-failure":
+            var n = 0
+            if parts.count == 2 {
+                guard let v = Int(parts[1]) else {
+                    throw path.invalidFlagValue(r, flag: "--restart", "strconv.Atoi: parsing \(goQuote(parts[1])): invalid syntax")
+                }
+                n = v
+            }
+            return RestartPolicy(Name: "on-failure", MaximumRetryCount: n)
+        default:
+            throw path.invalidFlagValue(r, flag: "--restart", "invalid restart policy '\(parts[0])'")
+        }
+    }
+
     static func build(_ o: ContainerOptions, path: CommandPath, environment: [String: String], detach: Bool) throws -> Result {
         guard let image = o.imageAndCommand.first else {
             throw path.argError("requires at least 1 argument")
@@ -52,35 +98,11 @@ struct ContainerConfigBuilder {
             if o.interactive { attachStdin = true }
         }
 
-        if let m = o.memory {
-            do { host.Memory = try Units.ramInBytes(m) } catch {
-                throw path.invalidFlagValue(m, flag: "-m, --memory", "\(error)")
-            }
-        }
-        if let s = o.memorySwap {
-            if s == "-1" { host.MemorySwap = -1 } else {
-                do { host.MemorySwap = try Units.ramInBytes(s) } catch {
-                    throw path.invalidFlagValue(s, flag: "--memory-swap", "\(error)")
-                }
-            }
-        }
-        if let p = o.pidsLimit {
-            guard let v = Int64(p) else {
-                throw path.invalidFlagValue(p, flag: "--pids-limit", "strconv.ParseInt: parsing \(goQuote(p)): invalid syntax")
-            }
-            host.PidsLimit = v
-        }
-        if let c = o.cpus {
-            do { host.NanoCpus = try Units.parseCPUs(c) } catch {
-                throw path.invalidFlagValue(c, flag: "--cpus", "\(error)")
-            }
-        }
-        if let c = o.cpuShares {
-            guard let v = Int64(c) else {
-                throw path.invalidFlagValue(c, flag: "-c, --cpu-shares", "strconv.ParseInt: parsing \(goQuote(c)): invalid syntax")
-            }
-            host.CpuShares = v
-        }
+        if let m = o.memory { host.Memory = try memoryBytes(m, path: path) }
+        if let s = o.memorySwap { host.MemorySwap = try memorySwapBytes(s, path: path) }
+        if let p = o.pidsLimit { host.PidsLimit = try int64Flag(p, flag: "--pids-limit", path: path) }
+        if let c = o.cpus { host.NanoCpus = try nanoCPUs(c, path: path) }
+        if let c = o.cpuShares { host.CpuShares = try int64Flag(c, flag: "-c, --cpu-shares", path: path) }
         if let t = o.stopTimeout {
             guard let v = Int(t) else {
                 throw path.invalidFlagValue(t, flag: "--stop-timeout", "strconv.ParseInt: parsing \(goQuote(t)): invalid syntax")
@@ -109,29 +131,7 @@ struct ContainerConfigBuilder {
             config.Labels = l
         }
 
-        if let r = o.restart, !r.isEmpty {
-            let parts = r.split(separator: ":", maxSplits: 1).map(String.init)
-            switch parts[0] {
-            case "no":
-                host.RestartPolicy = RestartPolicy(Name: "no")
-            case "always", "unless-stopped":
-                if parts.count == 2 {
-                    throw path.invalidFlagValue(r, flag: "--restart", "maximum retry count cannot be used with restart policy '\(parts[0])'")
-                }
-                host.RestartPolicy = RestartPolicy(Name: parts[0])
-            case "on-failure":
-                var n = 0
-                if parts.count == 2 {
-                    guard let v = Int(parts[1]) else {
-                        throw path.invalidFlagValue(r, flag: "--restart", "strconv.Atoi: parsing \(goQuote(parts[1])): invalid syntax")
-                    }
-                    n = v
-                }
-                host.RestartPolicy = RestartPolicy(Name: "on-failure", MaximumRetryCount: n)
-            default:
-                throw path.invalidFlagValue(r, flag: "--restart", "invalid restart policy '\(parts[0])'")
-            }
-        }
+        if let r = o.restart, !r.isEmpty { host.RestartPolicy = try restartPolicy(r, path: path) }
         if o.autoRemove, let rp = host.RestartPolicy?.Name, rp != "no" {
             throw ExitError(125, ErrorReporting.report("Conflicting options: --restart and --rm", command: path.display, withHelp: true))
         }
