@@ -325,3 +325,62 @@ def test_docker_py_build(daemon, tmp_path):
     finally:
         rmi(daemon, tag)
         client.close()
+
+
+HEALTH_DOCKERFILE = """\
+FROM busybox
+SHELL ["/bin/sh", "-ec"]
+HEALTHCHECK --interval=5s --timeout=3s --start-period=1s --retries=2 CMD test -e /tmp
+ONBUILD RUN echo triggered > /onbuild
+CMD echo shell-form
+"""
+
+
+def test_inspect_shows_healthcheck_shell_onbuild_and_they_survive_save_load(daemon, tmp_path):
+    ctx = make_context(tmp_path, HEALTH_DOCKERFILE)
+    tag = unique("hc") + ":1"
+    child = unique("hc-child") + ":1"
+    p = build(daemon, ctx, "-t", tag)
+    assert p.returncode == 0, describe(p)
+    expected = {"Test": ["CMD-SHELL", "test -e /tmp"], "Interval": 5_000_000_000, "Timeout": 3_000_000_000,
+                "StartPeriod": 1_000_000_000, "Retries": 2}
+    try:
+        def check(cfg):
+            assert cfg["Healthcheck"] == expected, cfg
+            assert cfg["Shell"] == ["/bin/sh", "-ec"], cfg
+            assert cfg["OnBuild"] == ["RUN echo triggered > /onbuild"], cfg
+            assert cfg["Cmd"] == ["/bin/sh", "-ec", "echo shell-form"], cfg
+
+        check(json.loads(daemon.ok("image", "inspect", tag))[0]["Config"])
+        # The docker CLI renders the same fields through its templates.
+        p = subprocess.run(["docker", "image", "inspect", "--format", "{{json .Config.Healthcheck}}|{{json .Config.Shell}}", tag],
+                           env=daemon.env, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, describe(p)
+        hc, shell = p.stdout.strip().split("|")
+        assert json.loads(hc) == expected and json.loads(shell) == ["/bin/sh", "-ec"], p.stdout
+        # A container of the image carries the image's healthcheck in its config, as Docker's.
+        cid = daemon.ok("create", tag).strip()
+        try:
+            assert json.loads(daemon.ok("inspect", cid))[0]["Config"]["Healthcheck"] == expected
+        finally:
+            daemon.hoist("rm", "-f", cid)
+
+        # save / rmi / load: the config (and the image ID) come back unchanged.
+        before = json.loads(daemon.ok("image", "inspect", tag))[0]
+        archive = tmp_path / "hc.tar"
+        daemon.ok("save", "-o", str(archive), tag)
+        rmi(daemon, tag)
+        daemon.ok("load", "-i", str(archive))
+        after = json.loads(daemon.ok("image", "inspect", tag))[0]
+        assert after["Id"] == before["Id"]
+        check(after["Config"])
+
+        # A build FROM it runs the trigger; the child does not inherit it.
+        (ctx / "Dockerfile").write_text(f"FROM {tag}\nCMD [\"cat\", \"/onbuild\"]\n")
+        p = build(daemon, ctx, "-t", child)
+        assert p.returncode == 0 and "# Executing 1 build trigger" in p.stdout, describe(p)
+        cfg = json.loads(daemon.ok("image", "inspect", child))[0]["Config"]
+        assert cfg.get("OnBuild") in (None, []) and cfg["Healthcheck"] == expected, cfg
+        assert daemon.ok("run", "--rm", child) == "triggered\n"
+    finally:
+        rmi(daemon, tag, child)
