@@ -2,6 +2,7 @@ import Foundation
 import HoistAPIModels
 import HoistBuild
 import HoistCore
+import HoistDistribution
 import HoistEngine
 import HoistOCI
 import NIOCore
@@ -49,6 +50,7 @@ struct BuildRouter: Sendable {
         o.target = q.nonEmpty("target")
         o.noCache = q.bool("nocache")
         if let n = q.nonEmpty("networkmode"), n != "default" { o.networkMode = n }
+        o.pull = q.bool("pull")
         return o
     }
 
@@ -64,7 +66,8 @@ struct BuildRouter: Sendable {
     }
 
     private func build(_ x: Exchange) async throws {
-        let options = try Self.options(x.query)
+        var options = try Self.options(x.query)
+        options.registryConfig = x.head.headers.first(name: "X-Registry-Config")
         let quiet = x.query.bool("q")
         let upload = try await UploadFile.receive(x, directory: tempDir, prefix: "build")
         defer { upload.remove() }
@@ -99,6 +102,11 @@ struct BuildRouter: Sendable {
             switch event {
             case .stream(let text): if !quiet { await send(StreamMessage(stream: text)) }
             case .imageID(let id): await send(AuxMessage(aux: .init(ID: id)))
+            case .progress(let p):
+                if !quiet {
+                    await send(ProgressJSON(ProgressMessage(id: p.id, status: p.status, current: p.current, total: p.total,
+                                                            layerLine: p.layerLine)))
+                }
             }
         }
         switch await task.value {

@@ -145,7 +145,7 @@ public final class DockerfileBuild {
             if let earlier = dockerfile?.stage(named: from.image, before: stage.index), let img = built[earlier.index] {
                 base = img
             } else {
-                base = try await executor.buildBaseImage(from.image)
+                base = try await baseImage(from.image)
             }
             let config = base.config.config ?? ContainerDefaults()
             state = StageState(image: base, config: config, shell: config.Shell ?? Self.defaultShell, author: base.config.author)
@@ -170,6 +170,12 @@ public final class DockerfileBuild {
         if let img = state.image {
             built[stage.index] = img
         }
+    }
+
+    /// An image (not a stage) named by FROM or `COPY --from`: local, or pulled.
+    private func baseImage(_ name: String) async throws -> ImageRecord {
+        try await executor.buildBaseImage(name, policy: options.pull ? .always : .missing,
+                                          registryConfig: options.registryConfig, emit: emit)
     }
 
     // MARK: instructions
@@ -383,7 +389,7 @@ public final class DockerfileBuild {
             } else if dockerfile?.stage(named: from) != nil {
                 throw HoistError.invalid("\(spec.name) --from=\(from): the stage has not produced an image")
             } else {
-                image = try await executor.buildBaseImage(from)
+                image = try await baseImage(from)
             }
             let mounted = try mountView(of: image)
             fromMount = mounted

@@ -3,6 +3,7 @@ import HoistAPIModels
 import HoistArchive
 import HoistBuild
 import HoistCore
+import HoistDistribution
 import HoistOCI
 import HoistStore
 import HoistSys
@@ -39,12 +40,40 @@ extension Engine: BuildExecutor {
         try? FileSystem.removeTree(dir)
     }
 
-    public func buildBaseImage(_ name: String) async throws -> ImageRecord {
-        do {
-            return try images.resolve(name)
-        } catch let e as HoistError where e.code == .notFound {
-            throw HoistError.notFound("No such image: \(name) (the builder does not pull: pull or import the image first)")
+    /// moby's `GetImageAndReleasableLayer`: the local image unless `policy` is `.always`,
+    /// else a pull of the reference (`:latest` when it has no tag) whose progress goes into
+    /// the build's output. An image ID is never pulled.
+    public nonisolated func buildBaseImage(_ name: String, policy: BasePullPolicy, registryConfig: String?,
+                                           emit: @escaping @Sendable (BuildEvent) async -> Void) async throws -> ImageRecord {
+        let hex = name.hasPrefix("sha256:") ? name.dropFirst(7) : Substring(name)
+        let isID = hex.count == 64 && hex.allSatisfy(\.isHexDigit)
+        if policy == .missing || isID {
+            do { return try images.resolve(name) } catch let e as HoistError where e.code == .notFound && !isID {}
         }
+        let ref: Reference
+        do { ref = try Reference(parsing: name) } catch {
+            throw HoistError.invalid("invalid reference format: \(name)")
+        }
+        let credentials = RegistryCredentials.fromConfigHeader(registryConfig, domain: ref.domain)
+        let (lines, sink) = AsyncStream<ProgressMessage>.makeStream(bufferingPolicy: .unbounded)
+        let relay = Task {
+            for await m in lines {
+                await emit(.progress(BuildPullProgress(id: m.id, status: m.status, current: m.current, total: m.total,
+                                                       layerLine: m.layerLine)))
+            }
+        }
+        let status: String
+        do {
+            status = try await pullImage(fromImage: ref.description, tag: nil, credentials: credentials) { sink.yield($0) }
+        } catch {
+            sink.finish()
+            await relay.value
+            throw error
+        }
+        sink.finish()
+        await relay.value
+        if !status.isEmpty { await emit(.progress(BuildPullProgress(id: nil, status: status))) }
+        return try images.resolve(ref.description)
     }
 
     /// One RUN: a container of the step's image with the step's env, user and working
