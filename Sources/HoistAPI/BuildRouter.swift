@@ -10,7 +10,7 @@ import NIOCore
 /// What the build routes need from the domain.
 public protocol BuildBackend: Sendable {
     func build(contextTar: String, options: BuildOptions, emit: @escaping @Sendable (BuildEvent) async -> Void) async throws -> String
-    func pruneBuildCache() async throws -> (deleted: [String], reclaimed: Int64)
+    func pruneBuildCache(all: Bool, filters: [String: [String]], keepStorage: Int64) async throws -> (deleted: [String], reclaimed: Int64)
 }
 
 extension Engine: BuildBackend {}
@@ -135,7 +135,11 @@ struct BuildRouter: Sendable {
     }
 
     private func prune(_ x: Exchange) async throws {
-        let (deleted, reclaimed) = try await backend.pruneBuildCache()
+        let q = x.query
+        // API 1.48 renamed keep-storage to reserved-space.
+        let keepRaw = q.nonEmpty("keep-storage") ?? q.nonEmpty("reserved-space") ?? "0"
+        guard let keep = Int64(keepRaw), keep >= 0 else { throw HoistError.invalid("invalid keep-storage value: \(keepRaw)") }
+        let (deleted, reclaimed) = try await backend.pruneBuildCache(all: q.bool("all"), filters: try q.filters(), keepStorage: keep)
         try await x.respondJSON(PruneResponse(CachesDeleted: deleted, SpaceReclaimed: reclaimed))
     }
 }

@@ -134,14 +134,45 @@ extension Engine: BuildExecutor {
         }
     }
 
-    /// `docker builder prune`: forgets the step cache and removes the step images nothing
-    /// else uses (no tag, no container). Returns their IDs and the bytes freed.
-    public func pruneBuildCache() async throws -> (deleted: [String], reclaimed: Int64) {
+    /// `docker builder prune`: forgets cached steps and removes their images that nothing
+    /// else uses (no tag, no container, no remaining cached step). Without `all` only the
+    /// dangling ones go: steps no tagged image and no container builds on. `until` keeps
+    /// steps recorded after it; `keepStorage` (bytes) keeps the newest steps that fit in it.
+    /// Returns the removed image IDs and the bytes freed.
+    public func pruneBuildCache(all: Bool, filters: [String: [String]], keepStorage: Int64) async throws
+        -> (deleted: [String], reclaimed: Int64) {
+        try PruneFilters.check(filters, allowed: ["until"])
+        let cutoff = try PruneFilters.until(filters).map { $0 / 1_000_000_000 }
+        let entries = try images.buildCacheEntries()
+        var inUse: Set<String> = []
+        if !all {
+            // The chains of steps under tagged images and containers' images.
+            var parents: [String: [String]] = [:]
+            for e in entries { if let p = e.parentID { parents[e.imageID, default: []].append(p) } }
+            var queue = try images.list().filter { !$0.tags.isEmpty }.map(\.image.id) + containers.values.map(\.imageID)
+            while let id = queue.popLast() {
+                guard inUse.insert(id).inserted else { continue }
+                queue += parents[id] ?? []
+            }
+        }
+        var candidates = entries.filter { e in !inUse.contains(e.imageID) && (cutoff.map { e.created < $0 } ?? true) }
+        if keepStorage > 0 {
+            // Oldest first, until what stays fits.
+            var total = entries.reduce(0) { $0 + $1.size }
+            var chosen: [BuildCacheEntry] = []
+            for e in candidates where total > keepStorage {
+                chosen.append(e)
+                total -= e.size
+            }
+            candidates = chosen
+        }
         let before = try images.totalSnapshotSize()
-        let (_, ids) = try images.clearBuildCache()
+        try images.removeBuildCacheEntries(keys: candidates.map(\.key))
         var deleted: [String] = []
-        for id in ids {
-            guard (try? images.tags(of: id).isEmpty) == true, !containers.values.contains(where: { $0.imageID == id }) else { continue }
+        var seen: Set<String> = []
+        for id in candidates.map(\.imageID) where seen.insert(id).inserted {
+            guard (try? images.tags(of: id).isEmpty) == true, !containers.values.contains(where: { $0.imageID == id }),
+                  (try? images.buildCacheRefers(to: id)) == false else { continue }
             do {
                 try images.deleteImage(id: id)
                 deleted.append(id)

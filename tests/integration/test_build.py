@@ -384,3 +384,45 @@ def test_inspect_shows_healthcheck_shell_onbuild_and_they_survive_save_load(daem
         assert daemon.ok("run", "--rm", child) == "triggered\n"
     finally:
         rmi(daemon, tag, child)
+
+
+def test_builder_prune_all_until_and_keep_storage(fresh_daemon, tmp_path):
+    d = fresh_daemon
+    kept_ctx = tmp_path / "kept"
+    kept_ctx.mkdir()
+    (kept_ctx / "Dockerfile").write_text("FROM busybox\nRUN echo kept > /kept\n")
+    loose_ctx = tmp_path / "loose"
+    loose_ctx.mkdir()
+    (loose_ctx / "Dockerfile").write_text("FROM busybox\nRUN echo loose > /loose\n")
+    assert build(d, kept_ctx, "-t", "kept:1").returncode == 0
+    assert build(d, loose_ctx).returncode == 0
+
+    def cached(ctx) -> bool:
+        p = build(d, ctx, "-t", "kept:1") if ctx == kept_ctx else build(d, ctx)
+        assert p.returncode == 0, describe(p)
+        return "Using cache" in p.stdout
+
+    # Nothing is older than an hour; a 1 GB allowance holds everything.
+    out = d.ok("builder", "prune", "-f", "--filter", "until=1h")
+    assert out == "Total reclaimed space: 0B\n", out
+    out = d.ok("builder", "prune", "-af", "--keep-storage", "1GB")
+    assert out == "Total reclaimed space: 0B\n", out
+    assert cached(loose_ctx) and cached(kept_ctx)
+
+    # Without -a only the dangling cache goes: the tagged image's steps stay.
+    out = d.ok("builder", "prune", "-f")
+    assert out.startswith("Deleted build cache objects:\nsha256:"), out
+    assert cached(kept_ctx) and not cached(loose_ctx)
+
+    # The docker CLI's flags reach the same endpoint; -a drops the rest.
+    p = subprocess.run(["docker", "builder", "prune", "-af", "--keep-storage", "1GB"], env=d.env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "Total reclaimed space: 0B" in p.stdout, describe(p)
+    p = subprocess.run(["docker", "builder", "prune", "-af"], env=d.env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "Deleted build cache objects:" in p.stdout, describe(p)
+    assert not cached(kept_ctx)
+    assert d.ok("run", "--rm", "kept:1", "cat", "/kept") == "kept\n"  # the tagged image itself stays
+
+    p = d.hoist("builder", "prune", "-f", "--filter", "color=red")
+    assert p.returncode != 0 and "invalid filter 'color'" in p.stderr, describe(p)
+
