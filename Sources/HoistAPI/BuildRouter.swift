@@ -51,6 +51,8 @@ struct BuildRouter: Sendable {
         o.noCache = q.bool("nocache")
         if let n = q.nonEmpty("networkmode"), n != "default" { o.networkMode = n }
         o.pull = q.bool("pull")
+        // moby: `forcerm`, or no `rm` at all, means remove; else `rm` says (docker-py sends rm=False).
+        o.removeIntermediate = q.bool("forcerm") || !q.has("rm") || q.bool("rm")
         return o
     }
 

@@ -18,6 +18,9 @@ public struct BuildOptions: Sendable {
     public var noCache = false
     /// `--network` for RUN steps.
     public var networkMode: String?
+    /// `rm` (`--rm`, default true): remove the container of a RUN that succeeded. One that
+    /// failed is always removed (`--force-rm` is what Hoist always does).
+    public var removeIntermediate = true
     /// `--pull`: pull every FROM / `COPY --from` image even when it is present.
     public var pull = false
     /// The `X-Registry-Config` header (base64 JSON of credentials by registry) for those pulls.
@@ -66,6 +69,8 @@ public struct BuildRunStep: Sendable {
     /// `NAME=value` of the build args visible to this RUN (not stored in the image).
     public var buildArgEnv: [String]
     public var networkMode: String?
+    /// Keep the container when the command succeeds (`--rm=false`).
+    public var keepContainer = false
 }
 
 /// The exit status of a RUN and, when it succeeded, its changes as a layer (nil: none).

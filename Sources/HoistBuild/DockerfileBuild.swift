@@ -317,7 +317,7 @@ public final class DockerfileBuild {
         var createdBy = argv.joined(separator: " ")
         if !argEnv.isEmpty { createdBy = "|\(argEnv.count) " + argEnv.joined(separator: " ") + " " + createdBy }
         let runStep = BuildRunStep(imageID: image.id, config: state.config, argv: argv, buildArgEnv: argEnv + proxyEnv,
-                                   networkMode: options.networkMode)
+                                   networkMode: options.networkMode, keepContainer: !options.removeIntermediate)
         let executor = self.executor
         let emit = self.emit
         try await commitStep(&state, createdBy: createdBy) { _ in

@@ -87,7 +87,8 @@ extension Engine: BuildExecutor {
         config.Env = (step.config.Env ?? []) + step.buildArgEnv
         config.User = step.config.User
         config.WorkingDir = step.config.WorkingDir
-        // No anonymous volumes for VOLUME paths: the step's writes land in its layer.
+        // No anonymous volumes for VOLUME paths: their contents are left out of the layer
+        // below instead, as Docker's builder loses what a RUN writes into its volumes.
         config.Volumes = [:]
         var host = HostConfig()
         host.NetworkMode = step.networkMode
@@ -116,8 +117,10 @@ extension Engine: BuildExecutor {
             if code == 0 {
                 let upper = paths.containerDir(id) + "/upper"
                 let store = images
-                layer = try await Task.detached { try store.diffLayer(directory: upper, exclude: Engine.commitExcludes) }.value
+                let exclude = Engine.commitExcludes.union(Engine.volumeExcludes(step.config.Volumes))
+                layer = try await Task.detached { try store.diffLayer(directory: upper, exclude: exclude) }.value
             }
+            if code == 0 && step.keepContainer { return BuildRunResult(exitCode: code, layer: layer) }
             await removeRecord(id)
             await output(" ---> Removed intermediate container \(short)\n")
             return BuildRunResult(exitCode: code, layer: layer)
@@ -132,6 +135,11 @@ extension Engine: BuildExecutor {
             }
             throw error
         }
+    }
+
+    /// The image's VOLUME paths as `diffLayer` excludes (relative, cleaned).
+    nonisolated static func volumeExcludes(_ volumes: [String: EmptyObject]?) -> Set<String> {
+        Set((volumes ?? [:]).keys.map { ContainerPath.clean("/" + $0).dropFirst() }.filter { !$0.isEmpty }.map(String.init))
     }
 
     /// `docker builder prune`: forgets cached steps and removes their images that nothing

@@ -426,3 +426,49 @@ def test_builder_prune_all_until_and_keep_storage(fresh_daemon, tmp_path):
     p = d.hoist("builder", "prune", "-f", "--filter", "color=red")
     assert p.returncode != 0 and "invalid filter 'color'" in p.stderr, describe(p)
 
+def running_ids(out: str) -> list[str]:
+    return re.findall(r"^ ---> Running in ([0-9a-f]{12})$", out, re.M)
+
+
+def test_rm_false_keeps_containers_and_volume_paths_stay_out_of_layers(daemon, tmp_path):
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(textwrap.dedent("""\
+        FROM busybox
+        RUN mkdir -p /data && echo before > /data/keep
+        VOLUME /data
+        RUN echo after > /data/lost && echo changed > /data/keep && echo outside > /outside
+        """))
+    tag = unique("vol")
+    kept: list[str] = []
+    try:
+        p = build(daemon, ctx, "--rm=false", "-t", tag)
+        assert p.returncode == 0, describe(p)
+        kept = running_ids(p.stdout)
+        assert len(kept) == 2 and "Removed intermediate container" not in p.stdout, p.stdout
+        all_ids = daemon.ok("ps", "-aq", "--no-trunc")
+        assert all(k in all_ids for k in kept), (kept, all_ids)
+        cfg = json.loads(daemon.ok("image", "inspect", tag))[0]["Config"]
+        assert cfg["Volumes"] == {"/data": {}}, cfg
+        # What the RUN after VOLUME wrote under /data is gone; the rest of its changes stay.
+        out = daemon.ok("run", "--rm", tag, "sh", "-c", "cat /data/keep /outside; ls /data")
+        assert out == "before\noutside\nkeep\n", out
+
+        # The default (--rm) and the docker CLI's --rm=false.
+        p = build(daemon, ctx, "--no-cache", "-t", tag)
+        assert p.returncode == 0 and p.stdout.count("Removed intermediate container") == 2, describe(p)
+        all_ids = daemon.ok("ps", "-aq", "--no-trunc")
+        assert not any(k in all_ids for k in running_ids(p.stdout)), all_ids
+        env = dict(daemon.env, DOCKER_BUILDKIT="0")
+        p = subprocess.run(["docker", "build", "--rm=false", "--no-cache", "-t", tag, str(ctx)], env=env,
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, describe(p)
+        ids = running_ids(p.stdout)
+        kept += ids
+        all_ids = daemon.ok("ps", "-aq", "--no-trunc")
+        assert len(ids) == 2 and all(k in all_ids for k in ids), (p.stdout, all_ids)
+    finally:
+        if kept:
+            daemon.hoist("rm", "-f", *kept)
+        rmi(daemon, tag)
+
