@@ -369,9 +369,24 @@ public final class DockerfileBuild {
     }
 
     private func copy(_ spec: CopySpec, _ state: inout StageState) async throws {
-        for s in spec.sources where s.hasPrefix("http://") || s.hasPrefix("https://") || s.hasPrefix("git@") {
-            throw HoistError(.notImplemented, "\(spec.name) failed: remote sources (\(s)) are not supported by this builder yet")
+        // URLs (ADD only): downloaded now, every build, so the cache key is their content.
+        var remote: [BuildContext.Source] = []
+        var localSources: [String] = []
+        for s in spec.sources {
+            if s.hasPrefix("http://") || s.hasPrefix("https://") {
+                guard spec.name == "ADD" else { throw HoistError.invalid("source can't be a URL for COPY") }
+                mountCounter += 1
+                let dir = workDir + "/download-\(mountCounter)"
+                try FileSystem.mkdirAll(dir, mode: 0o700)
+                let path = try await executor.downloadBuildSource(s, into: dir)
+                remote.append(BuildContext.Source(relative: (path as NSString).lastPathComponent, hostPath: path))
+            } else if s.hasPrefix("git@") || s.hasPrefix("git://") {
+                throw HoistError(.notImplemented, "\(spec.name) failed: git sources (\(s)) are not supported by this builder yet")
+            } else {
+                localSources.append(s)
+            }
         }
+        let remotePaths = Set(remote.map(\.hostPath))
         var parsedMode: mode_t?
         if let m = spec.chmod, !m.isEmpty {
             guard let v = UInt32(m, radix: 8), v <= 0o7777 else { throw HoistError.invalid("invalid chmod parameter: \(m)") }
@@ -397,7 +412,8 @@ public final class DockerfileBuild {
         } else {
             sourceRoot = context.root
         }
-        let sources = try spec.sources.isEmpty ? [] : BuildContext.sources(spec.sources, root: sourceRoot, instruction: spec.name)
+        let sources = try (localSources.isEmpty ? [] : BuildContext.sources(localSources, root: sourceRoot, instruction: spec.name))
+            + remote
         let workdir = state.config.WorkingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
         let destIsDir = spec.destination.hasSuffix("/") || spec.destination.hasSuffix("/.") || spec.destination == "."
         let dest = RootfsPath.clean(spec.destination.hasPrefix("/") ? spec.destination : workdir + "/" + spec.destination)
@@ -425,7 +441,9 @@ public final class DockerfileBuild {
                 if let c = spec.chown, !c.isEmpty { copier.owner = try OwnerLookup.resolve(c, root: root) }
                 copier.chmod = mode
                 for src in sources {
-                    try Self.place(src, dest: dest, destIsDir: destIsDir, root: root, copier: copier, unpack: unpack)
+                    // A downloaded archive is never unpacked (Docker's ADD <url>).
+                    try Self.place(src, dest: dest, destIsDir: destIsDir, root: root, copier: copier,
+                                   unpack: unpack && !remotePaths.contains(src.hostPath))
                 }
                 for c in spec.contents {
                     let target = try Self.fileTarget(name: c.path, dest: dest, destIsDir: destIsDir, root: root)

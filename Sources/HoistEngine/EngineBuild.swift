@@ -137,6 +137,10 @@ extension Engine: BuildExecutor {
         }
     }
 
+    public nonisolated func downloadBuildSource(_ url: String, into directory: String) async throws -> String {
+        try await HTTPDownload.fetch(url, into: directory).path
+    }
+
     /// The image's VOLUME paths as `diffLayer` excludes (relative, cleaned).
     nonisolated static func volumeExcludes(_ volumes: [String: EmptyObject]?) -> Set<String> {
         Set((volumes ?? [:]).keys.map { ContainerPath.clean("/" + $0).dropFirst() }.filter { !$0.isEmpty }.map(String.init))

@@ -386,46 +386,6 @@ def test_inspect_shows_healthcheck_shell_onbuild_and_they_survive_save_load(daem
         rmi(daemon, tag, child)
 
 
-def test_builder_prune_all_until_and_keep_storage(fresh_daemon, tmp_path):
-    d = fresh_daemon
-    kept_ctx = tmp_path / "kept"
-    kept_ctx.mkdir()
-    (kept_ctx / "Dockerfile").write_text("FROM busybox\nRUN echo kept > /kept\n")
-    loose_ctx = tmp_path / "loose"
-    loose_ctx.mkdir()
-    (loose_ctx / "Dockerfile").write_text("FROM busybox\nRUN echo loose > /loose\n")
-    assert build(d, kept_ctx, "-t", "kept:1").returncode == 0
-    assert build(d, loose_ctx).returncode == 0
-
-    def cached(ctx) -> bool:
-        p = build(d, ctx, "-t", "kept:1") if ctx == kept_ctx else build(d, ctx)
-        assert p.returncode == 0, describe(p)
-        return "Using cache" in p.stdout
-
-    # Nothing is older than an hour; a 1 GB allowance holds everything.
-    out = d.ok("builder", "prune", "-f", "--filter", "until=1h")
-    assert out == "Total reclaimed space: 0B\n", out
-    out = d.ok("builder", "prune", "-af", "--keep-storage", "1GB")
-    assert out == "Total reclaimed space: 0B\n", out
-    assert cached(loose_ctx) and cached(kept_ctx)
-
-    # Without -a only the dangling cache goes: the tagged image's steps stay.
-    out = d.ok("builder", "prune", "-f")
-    assert out.startswith("Deleted build cache objects:\nsha256:"), out
-    assert cached(kept_ctx) and not cached(loose_ctx)
-
-    # The docker CLI's flags reach the same endpoint; -a drops the rest.
-    p = subprocess.run(["docker", "builder", "prune", "-af", "--keep-storage", "1GB"], env=d.env,
-                       capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0 and "Total reclaimed space: 0B" in p.stdout, describe(p)
-    p = subprocess.run(["docker", "builder", "prune", "-af"], env=d.env, capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0 and "Deleted build cache objects:" in p.stdout, describe(p)
-    assert not cached(kept_ctx)
-    assert d.ok("run", "--rm", "kept:1", "cat", "/kept") == "kept\n"  # the tagged image itself stays
-
-    p = d.hoist("builder", "prune", "-f", "--filter", "color=red")
-    assert p.returncode != 0 and "invalid filter 'color'" in p.stderr, describe(p)
-
 def running_ids(out: str) -> list[str]:
     return re.findall(r"^ ---> Running in ([0-9a-f]{12})$", out, re.M)
 
@@ -472,3 +432,108 @@ def test_rm_false_keeps_containers_and_volume_paths_stay_out_of_layers(daemon, t
             daemon.hoist("rm", "-f", *kept)
         rmi(daemon, tag)
 
+
+def test_builder_prune_all_until_and_keep_storage(fresh_daemon, tmp_path):
+    d = fresh_daemon
+    kept_ctx = tmp_path / "kept"
+    kept_ctx.mkdir()
+    (kept_ctx / "Dockerfile").write_text("FROM busybox\nRUN echo kept > /kept\n")
+    loose_ctx = tmp_path / "loose"
+    loose_ctx.mkdir()
+    (loose_ctx / "Dockerfile").write_text("FROM busybox\nRUN echo loose > /loose\n")
+    assert build(d, kept_ctx, "-t", "kept:1").returncode == 0
+    assert build(d, loose_ctx).returncode == 0
+
+    def cached(ctx) -> bool:
+        p = build(d, ctx, "-t", "kept:1") if ctx == kept_ctx else build(d, ctx)
+        assert p.returncode == 0, describe(p)
+        return "Using cache" in p.stdout
+
+    # Nothing is older than an hour; a 1 GB allowance holds everything.
+    out = d.ok("builder", "prune", "-f", "--filter", "until=1h")
+    assert out == "Total reclaimed space: 0B\n", out
+    out = d.ok("builder", "prune", "-af", "--keep-storage", "1GB")
+    assert out == "Total reclaimed space: 0B\n", out
+    assert cached(loose_ctx) and cached(kept_ctx)
+
+    # Without -a only the dangling cache goes: the tagged image's steps stay.
+    out = d.ok("builder", "prune", "-f")
+    assert out.startswith("Deleted build cache objects:\nsha256:"), out
+    assert cached(kept_ctx) and not cached(loose_ctx)
+
+    # The docker CLI's flags reach the same endpoint; -a drops the rest.
+    p = subprocess.run(["docker", "builder", "prune", "-af", "--keep-storage", "1GB"], env=d.env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "Total reclaimed space: 0B" in p.stdout, describe(p)
+    p = subprocess.run(["docker", "builder", "prune", "-af"], env=d.env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "Deleted build cache objects:" in p.stdout, describe(p)
+    assert not cached(kept_ctx)
+    assert d.ok("run", "--rm", "kept:1", "cat", "/kept") == "kept\n"  # the tagged image itself stays
+
+    p = d.hoist("builder", "prune", "-f", "--filter", "color=red")
+    assert p.returncode != 0 and "invalid filter 'color'" in p.stderr, describe(p)
+
+
+@pytest.fixture()
+def file_server(tmp_path):
+    """A python http.server on a free loopback port serving tmp_path/www (Last-Modified from
+    the files' mtimes); stopped afterwards."""
+    import functools
+    import http.server
+    import threading
+    root = tmp_path / "www"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def test_add_url_downloads_file_0600_with_last_modified_and_content_cache(daemon, tmp_path, file_server):
+    root, base = file_server
+    (root / "data.txt").write_text("served\n")
+    os.utime(root / "data.txt", (1_600_000_000, 1_600_000_000))
+    inner = tmp_path / "inner.txt"
+    inner.write_text("inside\n")
+    with tarfile.open(root / "bundle.tar", "w") as t:
+        t.add(inner, arcname="inner.txt")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(f"FROM busybox\nADD {base}/data.txt /downloaded/\nADD {base}/bundle.tar /b.tar\n")
+    tag = unique("url")
+    try:
+        p = build(daemon, ctx, "-t", tag)
+        assert p.returncode == 0, describe(p)
+        out = daemon.ok("run", "--rm", tag, "sh", "-c",
+                        "cat /downloaded/data.txt; stat -c '%a %u %Y' /downloaded/data.txt; test -f /b.tar && echo not-extracted")
+        assert out == "served\n600 0 1600000000\nnot-extracted\n", out
+        first = image_id_from(p.stdout)
+
+        # Same content, a new mtime: every step from the cache. New content: the ADD runs again.
+        os.utime(root / "data.txt", (1_700_000_000, 1_700_000_000))
+        p = build(daemon, ctx, "-t", tag)
+        assert p.returncode == 0 and p.stdout.count("Using cache") == 2 and image_id_from(p.stdout) == first, describe(p)
+        (root / "data.txt").write_text("changed\n")
+        p = build(daemon, ctx, "-t", tag)
+        assert p.returncode == 0 and p.stdout.count("Using cache") == 0, describe(p)
+        assert daemon.ok("run", "--rm", tag, "cat", "/downloaded/data.txt") == "changed\n"
+
+        # A missing file fails the build; COPY refuses URLs.
+        (ctx / "Dockerfile").write_text(f"FROM busybox\nADD {base}/nothing.txt /\n")
+        p = build(daemon, ctx)
+        assert p.returncode == 1 and f"failed to GET {base}/nothing.txt with status 404" in p.stderr, describe(p)
+        (ctx / "Dockerfile").write_text(f"FROM busybox\nCOPY {base}/data.txt /\n")
+        p = build(daemon, ctx)
+        assert p.returncode == 1 and "source can't be a URL for COPY" in p.stderr, describe(p)
+    finally:
+        rmi(daemon, tag)
