@@ -537,3 +537,47 @@ def test_add_url_downloads_file_0600_with_last_modified_and_content_cache(daemon
         assert p.returncode == 1 and "source can't be a URL for COPY" in p.stderr, describe(p)
     finally:
         rmi(daemon, tag)
+
+
+def test_independent_stages_build_concurrently_output_in_order(daemon, tmp_path):
+    """Two stages meet over the host network: the first waits (60 s at most) for what the
+    second sends, so the build only succeeds when they run at the same time."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    word = unique("hello")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(textwrap.dedent(f"""\
+        FROM busybox AS listener
+        RUN timeout 60 nc -l -p {port} -e sh -c 'cat > /got' && echo "listener got $(cat /got)"
+        FROM busybox AS talker
+        RUN i=0; until echo {word} | nc 127.0.0.1 {port}; do i=$((i+1)); [ $i -lt 600 ] || exit 1; sleep 0.1; done 2>/dev/null; echo sent > /sent
+        FROM busybox
+        COPY --from=listener /got /got
+        COPY --from=talker /sent /sent
+        CMD ["cat", "/got", "/sent"]
+        """))
+    tag = unique("par")
+    try:
+        p = build(daemon, ctx, "--network", "host", "-t", tag)
+        assert p.returncode == 0, describe(p)
+        out = p.stdout
+        # Read as a sequential build: steps in order, each stage's output under its own steps.
+        steps = [int(n) for n in re.findall(r"^Step (\d+)/8 : ", out, re.M)]
+        assert steps == list(range(1, 9)), out
+        assert f"listener got {word}\n" in out, out
+        assert out.index("Step 2/8") < out.index(f"listener got {word}") < out.index("Step 3/8"), out
+        assert daemon.ok("run", "--rm", tag) == f"{word}\nsent\n"
+
+        # A failing stage stops the build with its code; the other one's container goes too.
+        (ctx / "Dockerfile").write_text("FROM busybox AS a\nRUN exit 3\nFROM busybox AS b\nRUN echo b-ran > /b\n"
+                                        "FROM busybox\nCOPY --from=a /etc/passwd /a\nCOPY --from=b /b /b\n")
+        p = build(daemon, ctx, "--no-cache")
+        assert p.returncode == 3 and "returned a non-zero code: 3" in p.stderr, describe(p)
+        assert "Step 5/7" not in p.stdout, p.stdout
+        assert daemon.ok("ps", "-aq") == ""
+    finally:
+        rmi(daemon, tag)
