@@ -10,18 +10,9 @@ import subprocess
 import pytest
 
 from conftest import describe, unique
-from test_distribution import REGISTRY, Registry
+from test_distribution import REGISTRY, registry  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.skipif(not REGISTRY, reason="docker-registry is needed")
-
-
-@pytest.fixture(scope="module")
-def registry():
-    r = Registry()
-    try:
-        yield r
-    finally:
-        r.stop()
 
 
 def build(daemon, ctx, *args):
