@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from conftest import describe, unique
-from test_distribution import REGISTRY, registry  # noqa: F401 (the fixture)
+from test_distribution import REGISTRY, auth_registry, registry  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.skipif(not REGISTRY, reason="docker-registry is needed")
 
@@ -121,3 +124,31 @@ def test_docker_cli_and_docker_py_build_pull(daemon, registry, tmp_path):
             client.close()
     finally:
         daemon.hoist("rmi", "-f", tag, repo + ":v1")
+
+
+def test_build_pulls_with_the_stored_credentials(daemon, auth_registry, tmp_path):
+    """`hoist build` sends the logins (X-Registry-Config); the daemon uses the registry's."""
+    cfg = Path(tempfile.mkdtemp(prefix="hoist-it-cfg-", dir="/tmp"))
+    env = dict(daemon.env, HOIST_CONFIG=str(cfg))
+    ref = f"{auth_registry.addr}/private/{unique('b')}:v1"
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(f"FROM {ref}\nRUN echo pulled-with-auth\n")
+    try:
+        p = daemon.hoist("login", "-u", "alice", "--password-stdin", auth_registry.addr, input="s3cret\n", env=env)
+        assert p.returncode == 0, describe(p)
+        daemon.ok("tag", "busybox:latest", ref)
+        p = daemon.hoist("push", ref, env=env, timeout=120)
+        assert p.returncode == 0, describe(p)
+        daemon.ok("rmi", ref)
+        empty = Path(tempfile.mkdtemp(prefix="hoist-it-cfg-", dir="/tmp"))
+        try:
+            p = daemon.hoist("build", str(ctx), env=dict(daemon.env, HOIST_CONFIG=str(empty)), timeout=120)
+        finally:
+            shutil.rmtree(empty, ignore_errors=True)
+        assert p.returncode == 1 and "no basic auth credentials" in p.stderr, describe(p)
+        p = daemon.hoist("build", str(ctx), env=env, timeout=300)
+        assert p.returncode == 0 and "pulled-with-auth" in p.stdout, describe(p)
+    finally:
+        daemon.hoist("rmi", ref)
+        shutil.rmtree(cfg, ignore_errors=True)

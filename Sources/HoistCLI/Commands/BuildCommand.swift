@@ -130,7 +130,8 @@ struct BuildCommand: AsyncParsableCommand {
         }
 
         let state = BuildStreamState(quiet: quiet)
-        let req = EngineRequest(.POST, "/build", query: q, headers: [("Content-Type", "application/x-tar")])
+        let req = EngineRequest(.POST, "/build", query: q, headers: [("Content-Type", "application/x-tar"),
+                                                                     ("X-Registry-Config", RegistryAuthConfig.configHeader())])
         let s: StreamingResponse
         do {
             s = try await env.client.uploadMessages(req, fromFD: bodyFD) { state.handle($0) }
