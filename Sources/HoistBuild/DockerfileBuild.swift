@@ -69,7 +69,8 @@ public final class DockerfileBuild {
             step += 1 + stage.commands.count
         }
         let plan = BuildPlan(store: store, executor: executor, context: context, options: options, workDir: workDir,
-                             lexer: lexer, args: args, fileName: fileName, dockerfile: df, firstStep: firstStep, total: total)
+                             lexer: lexer, args: args, fileName: fileName, dockerfile: df, firstStep: firstStep, total: total,
+                             baseImages: BaseImages())
         let (built, stageArgs) = try await Self.runStages(order, dependencies: deps, plan: plan, emit: emit)
 
         // A --build-arg is unused when no stage declared it.
@@ -186,6 +187,21 @@ struct BuildPlan: Sendable {
     /// The step number before each stage's FROM.
     let firstStep: [Int: Int]
     let total: Int
+    let baseImages: BaseImages
+}
+
+/// The images FROM and `COPY --from` name, looked up (or pulled) once per build, as moby's
+/// imageSources caches them: stages running side by side wait for one pull of an image
+/// instead of pulling it twice.
+actor BaseImages {
+    private var lookups: [String: Task<ImageRecord, any Error>] = [:]
+
+    func image(_ name: String, fetch: @escaping @Sendable () async throws -> ImageRecord) async throws -> ImageRecord {
+        if let running = lookups[name] { return try await running.value }
+        let lookup = Task { try await fetch() }
+        lookups[name] = lookup
+        return try await lookup.value
+    }
 }
 
 /// Keeps concurrent stages' messages in stage order: the first unfinished stage (in the

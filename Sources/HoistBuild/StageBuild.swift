@@ -40,6 +40,7 @@ final class StageBuild {
     /// The step number before this stage's FROM, and the build's step count.
     let firstStep: Int
     let total: Int
+    let baseImages: BaseImages
     private var mountCounter = 0
 
     struct StageState {
@@ -55,6 +56,7 @@ final class StageBuild {
         store = plan.store; executor = plan.executor; context = plan.context; options = plan.options; workDir = plan.workDir
         lexer = plan.lexer; args = plan.args; fileName = plan.fileName; dockerfile = plan.dockerfile
         stageIndex = stage; firstStep = plan.firstStep[stage] ?? 0; total = plan.total
+        baseImages = plan.baseImages
         self.built = built
         self.emit = emit
     }
@@ -104,8 +106,11 @@ final class StageBuild {
 
     /// An image (not a stage) named by FROM or `COPY --from`: local, or pulled.
     private func baseImage(_ name: String) async throws -> ImageRecord {
-        try await executor.buildBaseImage(name, policy: options.pull ? .always : .missing,
-                                          registryConfig: options.registryConfig, emit: emit)
+        let (executor, options, emit) = (self.executor, self.options, self.emit)
+        return try await baseImages.image(name) {
+            try await executor.buildBaseImage(name, policy: options.pull ? .always : .missing,
+                                              registryConfig: options.registryConfig, emit: emit)
+        }
     }
 
     // MARK: instructions

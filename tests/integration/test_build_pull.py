@@ -152,3 +152,20 @@ def test_build_pulls_with_the_stored_credentials(daemon, auth_registry, tmp_path
     finally:
         daemon.hoist("rmi", ref)
         shutil.rmtree(cfg, ignore_errors=True)
+
+
+def test_stages_from_the_same_missing_image_pull_it_once(daemon, registry, tmp_path):
+    repo = f"{registry.addr}/hoist/{unique('twice')}:v1"
+    publish(daemon, tmp_path, repo, "shared")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(f"FROM {repo} AS a\nRUN cat /marker > /a\nFROM {repo} AS b\nRUN cat /marker > /b\n"
+                                    "FROM busybox\nCOPY --from=a /a /a\nCOPY --from=b /b /b\nCMD [\"cat\", \"/a\", \"/b\"]\n")
+    tag = unique("twice")
+    try:
+        p = build(daemon, ctx, "-t", tag)
+        assert p.returncode == 0, describe(p)
+        assert p.stdout.count("Pulling from hoist/") == 1, p.stdout
+        assert daemon.ok("run", "--rm", tag) == "shared\nshared\n"
+    finally:
+        daemon.hoist("rmi", "-f", tag, repo)
