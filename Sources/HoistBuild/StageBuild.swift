@@ -163,15 +163,7 @@ final class StageBuild {
             state.config.StopSignal = s.signal
             try await commitConfig(&state, "STOPSIGNAL \(s.signal)")
         case .healthcheck(let h):
-            if h.isNone {
-                state.config.Healthcheck = ImageHealthcheck(Test: ["NONE"])
-            } else {
-                state.config.Healthcheck = ImageHealthcheck(Test: h.test, Interval: h.interval == 0 ? nil : h.interval,
-                                                            Timeout: h.timeout == 0 ? nil : h.timeout,
-                                                            StartPeriod: h.startPeriod == 0 ? nil : h.startPeriod,
-                                                            StartInterval: h.startInterval == 0 ? nil : h.startInterval,
-                                                            Retries: h.retries == 0 ? nil : h.retries)
-            }
+            state.config.Healthcheck = ImageHealthcheck(h)
             try await commitConfig(&state, "HEALTHCHECK " + Self.jsonArray(h.test))
         case .shell(let s):
             state.shell = s.shell
