@@ -90,8 +90,9 @@ public protocol BuildExecutor: Sendable {
     /// output with `output`, and removes the container whatever happens.
     func runBuildStep(_ step: BuildRunStep, output: @escaping @Sendable (String) async -> Void) async throws -> BuildRunResult
     /// `ADD <url>`: downloads into `directory` (a file 0600 named after the URL, mtime from
-    /// `Last-Modified`); returns its path.
-    func downloadBuildSource(_ url: String, into directory: String) async throws -> String
+    /// `Last-Modified`) with `Downloading` progress sent to `emit`; returns its path.
+    func downloadBuildSource(_ url: String, into directory: String,
+                             emit: @escaping @Sendable (BuildEvent) async -> Void) async throws -> String
 }
 
 /// A build that stopped: Docker's message and the code the client exits with

@@ -304,7 +304,7 @@ final class StageBuild {
                 guard spec.name == "ADD" else { throw HoistError.invalid("source can't be a URL for COPY") }
                 let dir = nextScratchDir("download")
                 try FileSystem.mkdirAll(dir, mode: 0o700)
-                let path = try await executor.downloadBuildSource(s, into: dir)
+                let path = try await executor.downloadBuildSource(s, into: dir, emit: emit)
                 remote.append(BuildContext.Source(relative: (path as NSString).lastPathComponent, hostPath: path))
             } else if s.hasPrefix("git@") || s.hasPrefix("git://") {
                 throw HoistError(.notImplemented, "\(spec.name) failed: git sources (\(s)) are not supported by this builder yet")

@@ -55,23 +55,9 @@ extension Engine: BuildExecutor {
             throw HoistError.invalid("invalid reference format: \(name)")
         }
         let credentials = RegistryCredentials.fromConfigHeader(registryConfig, domain: ref.domain)
-        let (lines, sink) = AsyncStream<ProgressMessage>.makeStream(bufferingPolicy: .unbounded)
-        let relay = Task {
-            for await m in lines {
-                await emit(.progress(BuildPullProgress(id: m.id, status: m.status, current: m.current, total: m.total,
-                                                       layerLine: m.layerLine)))
-            }
+        let status = try await Engine.relayProgress(to: emit) { progress in
+            try await self.pullImage(fromImage: ref.description, tag: nil, credentials: credentials, progress: progress)
         }
-        let status: String
-        do {
-            status = try await pullImage(fromImage: ref.description, tag: nil, credentials: credentials) { sink.yield($0) }
-        } catch {
-            sink.finish()
-            await relay.value
-            throw error
-        }
-        sink.finish()
-        await relay.value
         if !status.isEmpty { await emit(.progress(BuildPullProgress(id: nil, status: status))) }
         return try images.resolve(ref.description)
     }
@@ -137,8 +123,29 @@ extension Engine: BuildExecutor {
         }
     }
 
-    public nonisolated func downloadBuildSource(_ url: String, into directory: String) async throws -> String {
-        try await HTTPDownload.fetch(url, into: directory).path
+    public nonisolated func downloadBuildSource(_ url: String, into directory: String,
+                                                emit: @escaping @Sendable (BuildEvent) async -> Void) async throws -> String {
+        try await Engine.relayProgress(to: emit) { progress in
+            try await HTTPDownload.fetch(url, into: directory, progress: progress).path
+        }
+    }
+
+    /// Runs `body` with a progress sink whose messages reach `emit` in order, all of them
+    /// before this returns.
+    nonisolated static func relayProgress<T: Sendable>(to emit: @escaping @Sendable (BuildEvent) async -> Void,
+                                                       _ body: (@escaping ProgressSink) async throws -> T) async throws -> T {
+        let (lines, sink) = AsyncStream<ProgressMessage>.makeStream(bufferingPolicy: .unbounded)
+        let relay = Task {
+            for await m in lines {
+                await emit(.progress(BuildPullProgress(id: m.id, status: m.status, current: m.current, total: m.total,
+                                                       layerLine: m.layerLine)))
+            }
+        }
+        let result: Result<T, any Error>
+        do { result = .success(try await body { sink.yield($0) }) } catch { result = .failure(error) }
+        sink.finish()
+        await relay.value
+        return try result.get()
     }
 
     /// The image's VOLUME paths as `diffLayer` excludes (relative, cleaned).

@@ -518,6 +518,16 @@ def test_add_url_downloads_file_0600_with_last_modified_and_content_cache(daemon
                         "cat /downloaded/data.txt; stat -c '%a %u %Y' /downloaded/data.txt; test -f /b.tar && echo not-extracted")
         assert out == "served\n600 0 1600000000\nnot-extracted\n", out
         first = image_id_from(p.stdout)
+        # The download's progress, as moby's remote source reports it.
+        docker = pytest.importorskip("docker")
+        client = docker.APIClient(base_url=daemon.host)
+        try:
+            logs = list(client.build(path=str(ctx), rm=True, decode=True))
+        finally:
+            client.close()
+        downloads = [l for l in logs if l.get("status") == "Downloading"]
+        size = (root / "bundle.tar").stat().st_size
+        assert [d["progressDetail"] for d in downloads] == [{"current": 7, "total": 7}, {"current": size, "total": size}], logs
 
         # Same content, a new mtime: every step from the cache. New content: the ADD runs again.
         os.utime(root / "data.txt", (1_700_000_000, 1_700_000_000))

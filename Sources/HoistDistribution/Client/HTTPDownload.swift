@@ -19,8 +19,9 @@ public enum HTTPDownload {
         public var digest: Digest
     }
 
-    /// Downloads `url` into `directory` (which must exist).
-    public static func fetch(_ url: String, into directory: String) async throws -> Result {
+    /// Downloads `url` into `directory` (which must exist), reporting `Downloading` progress
+    /// (no id, as moby's remote source does).
+    public static func fetch(_ url: String, into directory: String, progress: ProgressSink? = nil) async throws -> Result {
         try await RegistryClient.withHTTPClient { http in
             let resp: HTTPClientResponse
             do {
@@ -42,13 +43,20 @@ public enum HTTPDownload {
             guard fd >= 0 else { throw HoistError.internal("create \(path): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
             var hasher = DigestHasher()
+            let total = resp.headers.first(name: "Content-Length").flatMap { Int64($0) }
+            var reported: Int64 = 0
             do {
                 for try await chunk in resp.body {
                     try chunk.withUnsafeReadableBytes { bytes in
                         hasher.update(bytes)
                         try writeAll(fd, bytes, path: path)
                     }
+                    if hasher.count - reported >= 512 << 10 {
+                        reported = hasher.count
+                        progress?(ProgressMessage(id: nil, status: "Downloading", current: hasher.count, total: total))
+                    }
                 }
+                progress?(ProgressMessage(id: nil, status: "Downloading", current: hasher.count, total: total ?? hasher.count))
             } catch let e as HoistError {
                 throw e
             } catch {
