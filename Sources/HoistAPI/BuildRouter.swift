@@ -2,6 +2,7 @@ import Foundation
 import HoistAPIModels
 import HoistBuild
 import HoistCore
+import HoistDistribution
 import HoistEngine
 import HoistOCI
 import NIOCore
@@ -9,7 +10,7 @@ import NIOCore
 /// What the build routes need from the domain.
 public protocol BuildBackend: Sendable {
     func build(contextTar: String, options: BuildOptions, emit: @escaping @Sendable (BuildEvent) async -> Void) async throws -> String
-    func pruneBuildCache() async throws -> (deleted: [String], reclaimed: Int64)
+    func pruneBuildCache(all: Bool, filters: [String: [String]], keepStorage: Int64) async throws -> (deleted: [String], reclaimed: Int64)
 }
 
 extension Engine: BuildBackend {}
@@ -49,6 +50,9 @@ struct BuildRouter: Sendable {
         o.target = q.nonEmpty("target")
         o.noCache = q.bool("nocache")
         if let n = q.nonEmpty("networkmode"), n != "default" { o.networkMode = n }
+        o.pull = q.bool("pull")
+        // moby: `forcerm`, or no `rm` at all, means remove; else `rm` says (docker-py sends rm=False).
+        o.removeIntermediate = q.bool("forcerm") || !q.has("rm") || q.bool("rm")
         return o
     }
 
@@ -64,7 +68,8 @@ struct BuildRouter: Sendable {
     }
 
     private func build(_ x: Exchange) async throws {
-        let options = try Self.options(x.query)
+        var options = try Self.options(x.query)
+        options.registryConfig = x.head.headers.first(name: "X-Registry-Config")
         let quiet = x.query.bool("q")
         let upload = try await UploadFile.receive(x, directory: tempDir, prefix: "build")
         defer { upload.remove() }
@@ -99,6 +104,11 @@ struct BuildRouter: Sendable {
             switch event {
             case .stream(let text): if !quiet { await send(StreamMessage(stream: text)) }
             case .imageID(let id): await send(AuxMessage(aux: .init(ID: id)))
+            case .progress(let p):
+                if !quiet {
+                    await send(ProgressJSON(ProgressMessage(id: p.id, status: p.status, current: p.current, total: p.total,
+                                                            layerLine: p.layerLine)))
+                }
             }
         }
         switch await task.value {
@@ -127,7 +137,11 @@ struct BuildRouter: Sendable {
     }
 
     private func prune(_ x: Exchange) async throws {
-        let (deleted, reclaimed) = try await backend.pruneBuildCache()
+        let q = x.query
+        // API 1.48 renamed keep-storage to reserved-space.
+        let keepRaw = q.nonEmpty("keep-storage") ?? q.nonEmpty("reserved-space") ?? "0"
+        guard let keep = Int64(keepRaw), keep >= 0 else { throw HoistError.invalid("invalid keep-storage value: \(keepRaw)") }
+        let (deleted, reclaimed) = try await backend.pruneBuildCache(all: q.bool("all"), filters: try q.filters(), keepStorage: keep)
         try await x.respondJSON(PruneResponse(CachesDeleted: deleted, SpaceReclaimed: reclaimed))
     }
 }

@@ -16,14 +16,21 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var StdinOnce: Bool?
     public var Env: [String]?
     @StrSlice public var Cmd: [String]?
+    /// From the image (HEALTHCHECK) or `--health-*`.
+    public var Healthcheck: ImageHealthcheck?
+    public var ArgsEscaped: Bool?
     public var Image: String?
     public var Volumes: [String: EmptyObject]?
     public var WorkingDir: String?
     @StrSlice public var Entrypoint: [String]?
     public var NetworkDisabled: Bool?
+    /// An image's ONBUILD triggers (image inspect).
+    public var OnBuild: [String]?
     public var Labels: [String: String]?
     public var StopSignal: String?
     public var StopTimeout: Int?
+    /// An image's SHELL (image inspect).
+    public var Shell: [String]?
     public init() {}
 }
 

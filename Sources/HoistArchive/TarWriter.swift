@@ -56,6 +56,26 @@ public final class TarWriter {
         try add(name, type: LA.ifreg, meta: meta, content: content)
     }
 
+    /// A regular file whose content is streamed from `source` in chunks (never whole in
+    /// memory); `size` is what `stat` said, and the file must still have that many bytes.
+    public func addFile(_ name: String, from source: String, size: Int64, _ meta: Metadata = .init(mode: 0o644)) throws {
+        guard let w = writer else { throw HoistError.internal("tar \(path): closed") }
+        let fd = open(source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw HoistError.internal("open \(source): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        try add(name, type: LA.ifreg, meta: meta) { archive_entry_set_size($0, size) }
+        var buf = [UInt8](repeating: 0, count: 1 << 20)
+        var left = size
+        while left > 0 {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, min($0.count, Int(left))) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw HoistError.internal("read \(source): \(n == 0 ? "file shrank while archiving" : String(cString: strerror(errno)))") }
+            let written = buf.withUnsafeBytes { archive_write_data(w, $0.baseAddress, n) }
+            guard written == n else { throw HoistError.internal("tar \(path): \(LA.errorString(w))") }
+            left -= Int64(n)
+        }
+    }
+
     public func addSymlink(_ name: String, target: String, _ meta: Metadata = .init(mode: 0o777)) throws {
         try add(name, type: LA.iflnk, meta: meta) { archive_entry_set_symlink($0, target) }
     }
@@ -87,7 +107,7 @@ public final class TarWriter {
         archive_entry_set_uid(e, meta.uid)
         archive_entry_set_gid(e, meta.gid)
         archive_entry_set_mtime(e, time_t(meta.mtime), 0)
-        archive_entry_set_size(e, Int64(content?.count ?? 0))
+        archive_entry_set_size(e, Int64(content?.count ?? 0))  // `configure` may set it
         for (k, v) in meta.xattrs.sorted(by: { $0.key < $1.key }) {
             v.withUnsafeBytes { archive_entry_xattr_add_entry(e, k, $0.baseAddress, $0.count) }
         }

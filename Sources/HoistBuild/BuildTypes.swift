@@ -18,6 +18,13 @@ public struct BuildOptions: Sendable {
     public var noCache = false
     /// `--network` for RUN steps.
     public var networkMode: String?
+    /// `rm` (`--rm`, default true): remove the container of a RUN that succeeded. One that
+    /// failed is always removed (`--force-rm` is what Hoist always does).
+    public var removeIntermediate = true
+    /// `--pull`: pull every FROM / `COPY --from` image even when it is present.
+    public var pull = false
+    /// The `X-Registry-Config` header (base64 JSON of credentials by registry) for those pulls.
+    public var registryConfig: String?
 
     public init(dockerfile: String? = nil) { self.dockerfile = dockerfile }
 }
@@ -28,6 +35,29 @@ public enum BuildEvent: Sendable, Equatable {
     case stream(String)
     /// The final image ID, for `{"aux":{"ID": ...}}`.
     case imageID(String)
+    /// A line of a base image's pull, as the pull's JSON messages carry it.
+    case progress(BuildPullProgress)
+}
+
+/// One pull progress message (moby's JSONMessage `id`, `status`, `progressDetail`).
+public struct BuildPullProgress: Sendable, Equatable {
+    public var id: String?
+    public var status: String
+    public var current: Int64?
+    public var total: Int64?
+    /// Whether the line is a layer's (Docker sends `progressDetail: {}` with those).
+    public var layerLine: Bool
+    public init(id: String?, status: String, current: Int64? = nil, total: Int64? = nil, layerLine: Bool = false) {
+        self.id = id; self.status = status; self.current = current; self.total = total; self.layerLine = layerLine
+    }
+}
+
+/// When a FROM or `COPY --from` image is pulled (moby's PullOption).
+public enum BasePullPolicy: Sendable {
+    /// When it is not present (the default).
+    case missing
+    /// Always, to get a newer one (`--pull`).
+    case always
 }
 
 /// A RUN step for the engine to execute in a container of `imageID`.
@@ -39,6 +69,8 @@ public struct BuildRunStep: Sendable {
     /// `NAME=value` of the build args visible to this RUN (not stored in the image).
     public var buildArgEnv: [String]
     public var networkMode: String?
+    /// Keep the container when the command succeeds (`--rm=false`).
+    public var keepContainer = false
 }
 
 /// The exit status of a RUN and, when it succeeded, its changes as a layer (nil: none).
@@ -50,11 +82,17 @@ public struct BuildRunResult: Sendable {
 
 /// What the builder needs from the engine: images by name and containers for RUN.
 public protocol BuildExecutor: Sendable {
-    /// The image a FROM or `COPY --from` names (a local image; Hoist does not pull here).
-    func buildBaseImage(_ name: String) async throws -> ImageRecord
+    /// The image a FROM or `COPY --from` names, pulled as `policy` says with the pull's
+    /// progress sent to `emit`.
+    func buildBaseImage(_ name: String, policy: BasePullPolicy, registryConfig: String?,
+                        emit: @escaping @Sendable (BuildEvent) async -> Void) async throws -> ImageRecord
     /// Runs `step` in a new container (same runtime and isolation as `run`), streams its
     /// output with `output`, and removes the container whatever happens.
     func runBuildStep(_ step: BuildRunStep, output: @escaping @Sendable (String) async -> Void) async throws -> BuildRunResult
+    /// `ADD <url>`: downloads into `directory` (a file 0600 named after the URL, mtime from
+    /// `Last-Modified`) with `Downloading` progress sent to `emit`; returns its path.
+    func downloadBuildSource(_ url: String, into directory: String,
+                             emit: @escaping @Sendable (BuildEvent) async -> Void) async throws -> String
 }
 
 /// A build that stopped: Docker's message and the code the client exits with

@@ -1,19 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Foundation
-import HoistArchive
 import HoistCore
 import HoistDockerfile
 import HoistOCI
 import HoistStore
-import HoistSys
 
-/// Runs a Dockerfile the way Docker's classic builder does: each instruction after FROM
-/// makes an image (a layer for RUN/COPY/ADD/WORKDIR when the file system changed, the
-/// config alone otherwise), looked up first in the step cache. RUN goes through the
-/// engine's containers (`BuildExecutor`); COPY/ADD/WORKDIR write into an overlay of the
-/// parent image whose upper dir becomes the layer.
+/// Runs a Dockerfile as Docker's classic builder does, stage by stage (`StageBuild`), with
+/// one difference the issue asks for: stages the target needs that do not depend on each
+/// other build at the same time. The output still reads as a sequential build: a stage's
+/// messages stream live while every stage before it (in Dockerfile order) has finished,
+/// and wait in a buffer until then.
 ///
 /// One instance per build, used from one task.
 public final class DockerfileBuild {
@@ -24,26 +18,6 @@ public final class DockerfileBuild {
     /// Private scratch space of this build (step mounts); the caller removes it.
     let workDir: String
     let emit: @Sendable (BuildEvent) async -> Void
-
-    static let defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-    static let defaultShell = ["/bin/sh", "-c"]
-
-    private var lexer = ShellWordExpander()
-    private var args = BuildArgs()
-    private var fileName = "Dockerfile"
-    private var dockerfile: Dockerfile?
-    /// Images of the stages built so far, by stage index.
-    private var built: [Int: ImageRecord] = [:]
-    private var mountCounter = 0
-
-    struct StageState {
-        var image: ImageRecord?
-        var config: ContainerDefaults
-        var shell: [String]
-        var author: String?
-        /// CMD given in this stage: a later ENTRYPOINT keeps it (Docker resets it otherwise).
-        var cmdSet = false
-    }
 
     public init(store: ImageStore, executor: any BuildExecutor, context: BuildContext, options: BuildOptions,
                 workDir: String, emit: @escaping @Sendable (BuildEvent) async -> Void) {
@@ -57,11 +31,10 @@ public final class DockerfileBuild {
 
     /// Builds; returns the final image ID (`sha256:...`), tagged as asked.
     public func run() async throws -> String {
-        fileName = context.dockerfileName
+        let fileName = context.dockerfileName
         let df = try DockerfileParser.parse(context.dockerfileText, fileName: fileName)
-        dockerfile = df
-        lexer = ShellWordExpander(escape: df.escapeToken)
-        args = BuildArgs(options: options.buildArgs)
+        let lexer = ShellWordExpander(escape: df.escapeToken)
+        var args = BuildArgs(options: options.buildArgs)
         for meta in df.metaArgs { try args.declareGlobal(meta, expander: lexer, fileName: fileName) }
 
         var stages = df.stages
@@ -76,27 +49,39 @@ public final class DockerfileBuild {
         if !options.labels.isEmpty {
             // Docker adds the --label values as a last LABEL instruction of the target stage.
             let pairs = options.labels.keys.sorted().map { KeyValuePair(key: $0, value: options.labels[$0] ?? "") }
-            let text = "LABEL " + pairs.map { "\(Self.goQuote($0.key))=\(Self.goQuote($0.value))" }.joined(separator: " ")
+            let text = "LABEL " + pairs.map { "\(StageBuild.goQuote($0.key))=\(StageBuild.goQuote($0.value))" }.joined(separator: " ")
             let node = InstructionNode(instruction: .label(LabelInstruction(pairs: pairs)), keyword: "LABEL", original: text,
                                        location: stages[targetIndex].fromNode.location)
             stages[targetIndex].commands.append(node)
         }
-        let needed = neededStages(stages, target: targetIndex)
-        let total = df.metaArgs.count + stages.filter { needed.contains($0.index) }.reduce(0) { $0 + 1 + $1.commands.count }
+        let deps = Self.dependencies(stages, dockerfile: df, lexer: lexer, globals: args.globalEnvironment)
+        let needed = Self.needed(target: targetIndex, dependencies: deps)
+        let order = stages.filter { needed.contains($0.index) }
+        let total = df.metaArgs.count + order.reduce(0) { $0 + 1 + $1.commands.count }
         var step = 0
         for meta in df.metaArgs {
             step += 1
             await emit(.stream("Step \(step)/\(total) : \(meta.code)\n"))
         }
-        for stage in stages where needed.contains(stage.index) {
-            try await buildStage(stage, step: &step, total: total)
+        var firstStep: [Int: Int] = [:]
+        for stage in order {
+            firstStep[stage.index] = step
+            step += 1 + stage.commands.count
         }
-        if let warning = BuildArgs.unusedWarning(args.unusedOptions) { await emit(.stream(warning + "\n")) }
+        let plan = BuildPlan(store: store, executor: executor, context: context, options: options, workDir: workDir,
+                             lexer: lexer, args: args, fileName: fileName, dockerfile: df, firstStep: firstStep, total: total,
+                             baseImages: BaseImages())
+        let (built, stageArgs) = try await Self.runStages(order, dependencies: deps, plan: plan, emit: emit)
+
+        // A --build-arg is unused when no stage declared it.
+        var unused = Set(args.unusedOptions)
+        for a in stageArgs { unused.formIntersection(a.unusedOptions) }
+        if let warning = BuildArgs.unusedWarning(unused.sorted()) { await emit(.stream(warning + "\n")) }
         guard let final = built[targetIndex] else {
             throw HoistError.invalid("No image was generated. Is your Dockerfile empty?")
         }
         await emit(.imageID(final.id))
-        await emit(.stream("Successfully built \(Self.short(final.id))\n"))
+        await emit(.stream("Successfully built \(StageBuild.short(final.id))\n"))
         for ref in options.tags {
             try store.tag(imageID: final.id, as: ref)
             await emit(.stream("Successfully tagged \(ref.familiarString)\n"))
@@ -104,466 +89,166 @@ public final class DockerfileBuild {
         return final.id
     }
 
-    /// The target and the stages it uses (FROM an earlier stage, `COPY --from`), transitively.
-    func neededStages(_ stages: [Stage], target: Int) -> Set<Int> {
-        guard let df = dockerfile else { return Set(stages.map(\.index)) }
-        var needed: Set<Int> = []
-        var queue = [target]
-        while let i = queue.popLast() {
-            guard needed.insert(i).inserted, i < stages.count else { continue }
-            let stage = stages[i]
-            var refs: [String] = []
-            let fromImage = (try? lexer.expand(stage.from.image, env: args.globalEnvironment)) ?? stage.from.image
-            refs.append(fromImage)
-            for node in stage.commands {
-                if case .copy(let c) = node.instruction, let from = c.from {
-                    if from.contains("$") {
-                        // Not known before the stage runs: keep every earlier stage.
-                        queue += (0..<i).map { $0 }
+    /// Runs each stage as soon as the stages it uses have their images. After a failure no
+    /// stage starts; those running finish, then the first failure (in stage order) is thrown.
+    static func runStages(_ order: [Stage], dependencies: [Int: Set<Int>], plan: BuildPlan,
+                          emit: @escaping @Sendable (BuildEvent) async -> Void) async throws -> ([Int: ImageRecord], [BuildArgs]) {
+        let output = StageOutput(order: order.map(\.index), emit: emit)
+        var built: [Int: ImageRecord] = [:]
+        var finished: Set<Int> = []
+        var stageArgs: [BuildArgs] = []
+        var failures: [Int: any Error] = [:]
+        await withTaskGroup(of: (Int, Result<(ImageRecord?, BuildArgs), any Error>).self) { group in
+            var waiting = order
+            var running = 0
+            func startReady() {
+                guard failures.isEmpty else { return }
+                let ready = waiting.filter { (dependencies[$0.index] ?? []).isSubset(of: finished) }
+                waiting.removeAll { s in ready.contains { $0.index == s.index } }
+                for stage in ready {
+                    running += 1
+                    let images = built
+                    group.addTask {
+                        let runner = StageBuild(plan: plan, stage: stage.index, built: images) { await output.send(stage.index, $0) }
+                        do {
+                            let image = try await runner.build(stage)
+                            return (stage.index, .success((image, runner.args)))
+                        } catch {
+                            return (stage.index, .failure(error))
+                        }
                     }
-                    refs.append(from)
                 }
             }
-            for r in refs { if let s = df.stage(named: r, before: i) { queue.append(s.index) } }
-        }
-        return needed
-    }
-
-    // MARK: stages
-
-    private func buildStage(_ stage: Stage, step: inout Int, total: Int) async throws {
-        step += 1
-        await emit(.stream("Step \(step)/\(total) : \(stage.fromNode.code)\n"))
-        let fromNode = try stage.fromNode.expanded(using: lexer, env: args.globalEnvironment, fileName: fileName)
-        guard case .from(let from) = fromNode.instruction else { return }
-        args.beginStage()
-        var state: StageState
-        if from.image.lowercased() == "scratch" {
-            state = StageState(image: nil, config: ContainerDefaults(Env: [Self.defaultPath]), shell: Self.defaultShell)
-        } else {
-            let base: ImageRecord
-            if let earlier = dockerfile?.stage(named: from.image, before: stage.index), let img = built[earlier.index] {
-                base = img
-            } else {
-                base = try await executor.buildBaseImage(from.image)
-            }
-            let config = base.config.config ?? ContainerDefaults()
-            state = StageState(image: base, config: config, shell: config.Shell ?? Self.defaultShell, author: base.config.author)
-            await emit(.stream(" ---> \(Self.short(base.id))\n"))
-        }
-        // Triggers run once, in the first build that uses the image; they are not inherited.
-        let triggers = state.config.OnBuild ?? []
-        state.config.OnBuild = nil
-        if !triggers.isEmpty {
-            await emit(.stream("# Executing \(triggers.count) build trigger\(triggers.count == 1 ? "" : "s")\n"))
-            for t in triggers {
-                let node = try DockerfileParser.parseTrigger(t, fileName: fileName)
-                try await dispatch(node, &state)
-            }
-        }
-        for node in stage.commands {
-            step += 1
-            await emit(.stream("Step \(step)/\(total) : \(node.code)\n"))
-            try await dispatch(node, &state)
-            if let img = state.image { await emit(.stream(" ---> \(Self.short(img.id))\n")) }
-        }
-        if let img = state.image {
-            built[stage.index] = img
-        }
-    }
-
-    // MARK: instructions
-
-    private func dispatch(_ node: InstructionNode, _ state: inout StageState) async throws {
-        let env = Self.envMap(state.config.Env)
-        let step = try node.expanded(using: lexer, env: args.expansionEnvironment(env: env), fileName: fileName)
-        switch step.instruction {
-        case .from:
-            throw HoistError.invalid("\(fileName): FROM inside a stage")
-        case .arg(let a):
-            args.declare(a)
-            let text = a.declarations.map { d in d.defaultValue.map { "\(d.name)=\($0)" } ?? d.name }.joined(separator: " ")
-            try await commitConfig(&state, "ARG \(text)")
-        case .env(let e):
-            var list = state.config.Env ?? []
-            for p in e.pairs {
-                let entry = "\(p.key)=\(p.value)"
-                if let i = list.firstIndex(where: { Self.envKey($0) == p.key }) { list[i] = entry } else { list.append(entry) }
-            }
-            state.config.Env = list
-            try await commitConfig(&state, "ENV " + e.pairs.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
-        case .label(let l):
-            var labels = state.config.Labels ?? [:]
-            for p in l.pairs { labels[p.key] = p.value }
-            state.config.Labels = labels
-            try await commitConfig(&state, "LABEL " + l.pairs.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
-        case .expose(let x):
-            var ports = state.config.ExposedPorts ?? [:]
-            var names: [String] = []
-            for p in x.ports {
-                let port = p.contains("/") ? p.lowercased() : p + "/tcp"
-                ports[port] = EmptyObject()
-                names.append(port)
-            }
-            state.config.ExposedPorts = ports
-            try await commitConfig(&state, "EXPOSE " + names.joined(separator: " "))
-        case .user(let u):
-            state.config.User = u.user
-            try await commitConfig(&state, "USER \(u.user)")
-        case .volume(let v):
-            var vols = state.config.Volumes ?? [:]
-            for p in v.paths {
-                guard !p.isEmpty else { throw HoistError.invalid("VOLUME specified can not be an empty string") }
-                vols[p] = EmptyObject()
-            }
-            state.config.Volumes = vols
-            try await commitConfig(&state, "VOLUME [\(v.paths.joined(separator: " "))]")
-        case .stopSignal(let s):
-            state.config.StopSignal = s.signal
-            try await commitConfig(&state, "STOPSIGNAL \(s.signal)")
-        case .healthcheck(let h):
-            if h.isNone {
-                state.config.Healthcheck = ImageHealthcheck(Test: ["NONE"])
-            } else {
-                state.config.Healthcheck = ImageHealthcheck(Test: h.test, Interval: h.interval == 0 ? nil : h.interval,
-                                                            Timeout: h.timeout == 0 ? nil : h.timeout,
-                                                            StartPeriod: h.startPeriod == 0 ? nil : h.startPeriod,
-                                                            StartInterval: h.startInterval == 0 ? nil : h.startInterval,
-                                                            Retries: h.retries == 0 ? nil : h.retries)
-            }
-            try await commitConfig(&state, "HEALTHCHECK " + Self.jsonArray(h.test))
-        case .shell(let s):
-            state.shell = s.shell
-            state.config.Shell = s.shell
-            try await commitConfig(&state, "SHELL " + Self.jsonArray(s.shell))
-        case .cmd(let c):
-            state.config.Cmd = c.argv(shell: state.shell)
-            state.cmdSet = true
-            try await commitConfig(&state, "CMD " + Self.jsonArray(state.config.Cmd ?? []))
-        case .entrypoint(let c):
-            let argv = c.argv(shell: state.shell)
-            state.config.Entrypoint = argv.isEmpty ? nil : argv
-            if !state.cmdSet { state.config.Cmd = nil }
-            try await commitConfig(&state, "ENTRYPOINT " + Self.jsonArray(argv))
-        case .onbuild(let o):
-            state.config.OnBuild = (state.config.OnBuild ?? []) + [o.expression]
-            try await commitConfig(&state, "ONBUILD \(o.expression)")
-        case .maintainer(let m):
-            state.author = m.maintainer
-            try await commitConfig(&state, "MAINTAINER \(m.maintainer)")
-        case .workdir(let w):
-            try await workdir(w, &state)
-        case .run(let r):
-            try await run(r, &state)
-        case .copy(let c):
-            try await copy(CopySpec(c), &state)
-        case .add(let a):
-            try await copy(CopySpec(a), &state)
-        }
-    }
-
-    /// A config-only step: an image with an empty layer, `#(nop)` in its history.
-    private func commitConfig(_ state: inout StageState, _ text: String) async throws {
-        let createdBy = (state.shell + ["#(nop) " + text]).joined(separator: " ")
-        try await commitStep(&state, createdBy: createdBy, produce: nil)
-    }
-
-    /// Looks the step up in the cache, else produces its layer and commits the image.
-    private func commitStep(_ state: inout StageState, createdBy: String,
-                            produce: ((ImageRecord?) async throws -> IngestedLayer?)?) async throws {
-        let key = BuildCacheKey.compute(parentID: state.image?.id, createdBy: createdBy, config: state.config, author: state.author)
-        if !options.noCache, let hit = try store.cachedBuildStep(key: key) {
-            await emit(.stream(" ---> Using cache\n"))
-            state.image = hit
-            return
-        }
-        let layer = try await produce?(state.image)
-        let info = ImageStore.CommitInfo(defaults: state.config, author: state.author, createdBy: createdBy)
-        let parent = state.image
-        let store = self.store
-        let image = try await Task.detached { try store.commit(parent: parent, layer: layer, info: info, reference: nil) }.value
-        try store.recordBuildStep(key: key, imageID: image.id, parentID: parent?.id)
-        state.image = image
-    }
-
-    // MARK: RUN
-
-    private func run(_ r: RunInstruction, _ state: inout StageState) async throws {
-        if !r.mounts.isEmpty { throw HoistError.invalid("the --mount option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled") }
-        if r.network != nil { throw HoistError.invalid("the --network option requires BuildKit. Refer to https://docs.docker.com/go/buildkit/ to learn how to build images with BuildKit enabled") }
-        var argv: [String]
-        switch r.heredocExecution {
-        case .none: argv = r.command.argv(shell: state.shell)
-        case .shellCommand(let body)?: argv = state.shell + [body]
-        case .shellWithHeredocs(let text)?: argv = state.shell + [text]
-        case .scriptFile?:
-            throw HoistError(.notImplemented, "RUN with a #! heredoc script is not supported by this builder yet")
-        }
-        guard let image = state.image else {
-            throw BuildFailure(message: "The command '\(argv.joined(separator: " "))' returned a non-zero code: 127: no file system to run in (FROM scratch)", code: 127)
-        }
-        // Build args visible to this RUN: in its environment and in the history, as `|N K=V`.
-        let argEnv = args.runEnvironment(env: Self.envMap(state.config.Env))
-            .filter { !BuildArgs.predefined.contains($0.key) }
-            .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let proxyEnv = args.runEnvironment(env: Self.envMap(state.config.Env))
-            .filter { BuildArgs.predefined.contains($0.key) }.map { "\($0.key)=\($0.value)" }
-        var createdBy = argv.joined(separator: " ")
-        if !argEnv.isEmpty { createdBy = "|\(argEnv.count) " + argEnv.joined(separator: " ") + " " + createdBy }
-        let runStep = BuildRunStep(imageID: image.id, config: state.config, argv: argv, buildArgEnv: argEnv + proxyEnv,
-                                   networkMode: options.networkMode)
-        let executor = self.executor
-        let emit = self.emit
-        try await commitStep(&state, createdBy: createdBy) { _ in
-            let result = try await executor.runBuildStep(runStep) { text in await emit(.stream(text)) }
-            guard result.exitCode == 0 else {
-                throw BuildFailure(message: "The command '\(argv.joined(separator: " "))' returned a non-zero code: \(result.exitCode)",
-                                   code: result.exitCode)
-            }
-            return result.layer
-        }
-    }
-
-    // MARK: WORKDIR
-
-    private func workdir(_ w: WorkdirInstruction, _ state: inout StageState) async throws {
-        let current = state.config.WorkingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
-        let path = RootfsPath.clean(w.path.hasPrefix("/") ? w.path : current + "/" + w.path)
-        state.config.WorkingDir = path
-        let createdBy = (state.shell + ["#(nop) WORKDIR \(path)"]).joined(separator: " ")
-        try await commitStep(&state, createdBy: createdBy) { parent in
-            try await self.fileStep(parent: parent) { root in
-                let host = try RootfsPath.resolve(root: root, path)
-                if !FileSystem.exists(host) { try FileCopy.makeParents(host) }
-            }
-        }
-    }
-
-    // MARK: COPY / ADD
-
-    struct CopySpec: Sendable {
-        var name: String
-        var sources: [String]
-        var contents: [SourceContent]
-        var destination: String
-        var from: String?
-        var chown: String?
-        var chmod: String?
-        var unpackArchives: Bool
-
-        init(_ c: CopyInstruction) {
-            name = "COPY"; sources = c.sources; contents = c.sourceContents; destination = c.destination
-            from = c.from; chown = c.chown; chmod = c.chmod; unpackArchives = false
-        }
-
-        init(_ a: AddInstruction) {
-            name = "ADD"; sources = a.sources; contents = a.sourceContents; destination = a.destination
-            from = nil; chown = a.chown; chmod = a.chmod; unpackArchives = a.unpack ?? true
-        }
-    }
-
-    private func copy(_ spec: CopySpec, _ state: inout StageState) async throws {
-        for s in spec.sources where s.hasPrefix("http://") || s.hasPrefix("https://") || s.hasPrefix("git@") {
-            throw HoistError(.notImplemented, "\(spec.name) failed: remote sources (\(s)) are not supported by this builder yet")
-        }
-        var parsedMode: mode_t?
-        if let m = spec.chmod, !m.isEmpty {
-            guard let v = UInt32(m, radix: 8), v <= 0o7777 else { throw HoistError.invalid("invalid chmod parameter: \(m)") }
-            parsedMode = mode_t(v)
-        }
-        let mode = parsedMode
-        // The sources' root: the context, or the root file system of a stage or an image.
-        var fromMount: MountedRoot?
-        defer { if let m = fromMount { m.release() } }
-        let sourceRoot: String
-        if let from = spec.from, !from.isEmpty {
-            let image: ImageRecord
-            if let s = dockerfile?.stage(named: from), let img = built[s.index] {
-                image = img
-            } else if dockerfile?.stage(named: from) != nil {
-                throw HoistError.invalid("\(spec.name) --from=\(from): the stage has not produced an image")
-            } else {
-                image = try await executor.buildBaseImage(from)
-            }
-            let mounted = try mountView(of: image)
-            fromMount = mounted
-            sourceRoot = mounted.root
-        } else {
-            sourceRoot = context.root
-        }
-        let sources = try spec.sources.isEmpty ? [] : BuildContext.sources(spec.sources, root: sourceRoot, instruction: spec.name)
-        let workdir = state.config.WorkingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
-        let destIsDir = spec.destination.hasSuffix("/") || spec.destination.hasSuffix("/.") || spec.destination == "."
-        let dest = RootfsPath.clean(spec.destination.hasPrefix("/") ? spec.destination : workdir + "/" + spec.destination)
-        if sources.count + spec.contents.count > 1 && !destIsDir {
-            throw HoistError.invalid("When using \(spec.name) with more than one source file, the destination must be a directory and end with a /")
-        }
-        // History as Docker's classic builder writes it: `COPY file:<sum> in /dest`.
-        var sum = try SourceChecksum.compute(sources)
-        if !spec.contents.isEmpty {
-            var h = DigestHasher()
-            h.update(Array(sum.utf8))
-            for c in spec.contents { h.update(Array("\(c.path)\n\(c.data)\n".utf8)) }
-            sum = h.finalize().hex
-        }
-        let kind = sources.count + spec.contents.count > 1 ? "multi" : (sources.first.map { FileSystem.isDirectory($0.hostPath) } == true ? "dir" : "file")
-        var flags = ""
-        if let f = spec.from { flags += " --from=\(f)" }
-        if let c = spec.chown { flags += " --chown=\(c)" }
-        if let m = spec.chmod { flags += " --chmod=\(m)" }
-        let createdBy = (state.shell + ["#(nop) \(spec.name)\(flags) \(kind):\(sum) in \(dest) "]).joined(separator: " ")
-        let unpack = spec.name == "ADD" && spec.unpackArchives
-        try await commitStep(&state, createdBy: createdBy) { parent in
-            try await self.fileStep(parent: parent) { root in
-                var copier = FileCopy()
-                if let c = spec.chown, !c.isEmpty { copier.owner = try OwnerLookup.resolve(c, root: root) }
-                copier.chmod = mode
-                for src in sources {
-                    try Self.place(src, dest: dest, destIsDir: destIsDir, root: root, copier: copier, unpack: unpack)
+            startReady()
+            while running > 0, let (index, result) = await group.next() {
+                running -= 1
+                switch result {
+                case .success(let (image, args)):
+                    if let image { built[index] = image }
+                    stageArgs.append(args)
+                case .failure(let error):
+                    failures[index] = error
                 }
-                for c in spec.contents {
-                    let target = try Self.fileTarget(name: c.path, dest: dest, destIsDir: destIsDir, root: root)
-                    try copier.write(Array(c.data.utf8), to: target)
-                }
+                finished.insert(index)
+                await output.finish(index)
+                startReady()
             }
         }
+        await output.flushAll()
+        if let first = failures.keys.min(), let error = failures[first] { throw error }
+        return (built, stageArgs)
     }
 
-    /// Copies one source into the root: a directory's contents into `dest`, a local archive
-    /// (ADD) unpacked into `dest`, a file to `dest` or into it when it is a directory.
-    static func place(_ src: BuildContext.Source, dest: String, destIsDir: Bool, root: String, copier: FileCopy, unpack: Bool) throws {
-        var st = stat()
-        guard stat(src.hostPath, &st) == 0 else {
-            throw HoistError.notFound("file not found in build context or excluded by .dockerignore: stat \(src.relative): file does not exist")
-        }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            let target = try RootfsPath.resolve(root: root, dest)
-            try FileCopy.makeParents(target)
-            for name in try FileSystem.listDirectory(src.hostPath) {
-                try copier.copy(src.hostPath + "/" + name, to: target + "/" + name)
+    /// For each stage, the earlier stages it uses: FROM one (after global ARG expansion),
+    /// `COPY --from` one, or every earlier stage when a `--from` has a variable in it.
+    static func dependencies(_ stages: [Stage], dockerfile df: Dockerfile, lexer: ShellWordExpander,
+                             globals: [String: String]) -> [Int: Set<Int>] {
+        var out: [Int: Set<Int>] = [:]
+        for stage in stages {
+            let i = stage.index
+            var deps: Set<Int> = []
+            var refs = [(try? lexer.expand(stage.from.image, env: globals)) ?? stage.from.image]
+            for node in stage.commands {
+                guard case .copy(let c) = node.instruction, let from = c.from else { continue }
+                // Not known before the stage runs: wait for every earlier stage.
+                if from.contains("$") { deps.formUnion(0..<i) }
+                refs.append(from)
             }
-            return
-        }
-        if unpack, (st.st_mode & S_IFMT) == S_IFREG, BuildContext.isArchive(src.hostPath), st.st_size > 0 {
-            let target = try RootfsPath.resolve(root: root, dest)
-            try FileCopy.makeParents(target)
-            _ = try LayerApplier.apply(tarPath: src.hostPath, to: target)
-            return
-        }
-        let name = (src.relative as NSString).lastPathComponent
-        let target = try fileTarget(name: name.isEmpty ? "file" : name, dest: dest, destIsDir: destIsDir, root: root)
-        try copier.copy(src.hostPath, to: target)
-    }
-
-    /// Where a file named `name` lands for destination `dest`: inside it when it ends with
-    /// `/` or is an existing directory, else at `dest` itself. Parents are created.
-    static func fileTarget(name: String, dest: String, destIsDir: Bool, root: String) throws -> String {
-        let resolved = try RootfsPath.resolve(root: root, dest)
-        if destIsDir || FileSystem.isDirectory(resolved) || dest == "/" {
-            try FileCopy.makeParents(resolved)
-            return resolved + "/" + name
-        }
-        let parent = try RootfsPath.resolve(root: root, (dest as NSString).deletingLastPathComponent)
-        try FileCopy.makeParents(parent)
-        return parent + "/" + (dest as NSString).lastPathComponent
-    }
-
-    // MARK: mounts
-
-    /// An overlay of an image (or of nothing, for scratch) with a private upper dir.
-    final class MountedRoot: @unchecked Sendable {
-        let dir: String
-        var root: String { dir + "/rootfs" }
-        var upper: String { dir + "/upper" }
-        private var mounted = true
-
-        init(dir: String, lowers: [String]) throws {
-            self.dir = dir
-            for d in ["upper", "work", "rootfs", "empty"] { try FileSystem.mkdirAll(dir + "/" + d, mode: 0o755) }
-            do {
-                try Mounts.overlay(lowerDirs: lowers.isEmpty ? [dir + "/empty"] : lowers, upperDir: dir + "/upper",
-                                   workDir: dir + "/work", target: dir + "/rootfs")
-            } catch {
-                try? FileSystem.removeTree(dir)
-                throw error
-            }
-        }
-
-        func unmount() {
-            guard mounted else { return }
-            mounted = false
-            do { try Mounts.unmount(root) } catch { try? Mounts.unmount(root, detach: true) }
-        }
-
-        /// Unmounts and removes the directory.
-        func release() {
-            unmount()
-            if !Mounts.isMountPoint(root) { try? FileSystem.removeTree(dir) }
-        }
-    }
-
-    private func nextMountDir() -> String {
-        mountCounter += 1
-        return workDir + "/mount-\(mountCounter)"
-    }
-
-    /// A root file system of `image` to read `COPY --from` sources from.
-    private func mountView(of image: ImageRecord) throws -> MountedRoot {
-        try MountedRoot(dir: nextMountDir(), lowers: store.lowerDirs(of: image))
-    }
-
-    /// Mounts `parent`, lets `body` change files in it, and returns the changes as a layer
-    /// (nil when nothing changed). The mount and its directory are gone afterwards.
-    private func fileStep(parent: ImageRecord?, _ body: @escaping @Sendable (String) throws -> Void) async throws -> IngestedLayer? {
-        let store = self.store
-        let lowers = parent.map { store.lowerDirs(of: $0) } ?? []
-        let dir = nextMountDir()
-        return try await Task.detached {
-            let m = try MountedRoot(dir: dir, lowers: lowers)
-            defer { m.release() }
-            try body(m.root)
-            m.unmount()
-            return try store.diffLayer(directory: m.upper)
-        }.value
-    }
-
-    // MARK: helpers
-
-    static func short(_ id: String) -> String {
-        String((id.hasPrefix("sha256:") ? String(id.dropFirst(7)) : id).prefix(12))
-    }
-
-    static func envKey(_ entry: String) -> String {
-        entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? entry
-    }
-
-    static func envMap(_ env: [String]?) -> [String: String] {
-        var out: [String: String] = [:]
-        for e in env ?? [] {
-            let parts = e.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            out[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            for r in refs { if let s = df.stage(named: r, before: i) { deps.insert(s.index) } }
+            out[i] = deps
         }
         return out
     }
 
-    static func jsonArray(_ items: [String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? encoder.encode(items)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    /// The target and the stages it uses, transitively.
+    static func needed(target: Int, dependencies: [Int: Set<Int>]) -> Set<Int> {
+        var needed: Set<Int> = []
+        var queue = [target]
+        while let i = queue.popLast() {
+            guard needed.insert(i).inserted else { continue }
+            queue += dependencies[i] ?? []
+        }
+        return needed
+    }
+}
+
+/// What every stage of one build shares.
+struct BuildPlan: Sendable {
+    let store: ImageStore
+    let executor: any BuildExecutor
+    let context: BuildContext
+    let options: BuildOptions
+    let workDir: String
+    let lexer: ShellWordExpander
+    /// The global build args (each stage adds its own to a copy).
+    let args: BuildArgs
+    let fileName: String
+    let dockerfile: Dockerfile
+    /// The step number before each stage's FROM.
+    let firstStep: [Int: Int]
+    let total: Int
+    let baseImages: BaseImages
+}
+
+/// The images FROM and `COPY --from` name, looked up (or pulled) once per build, as moby's
+/// imageSources caches them: stages running side by side wait for one pull of an image
+/// instead of pulling it twice.
+actor BaseImages {
+    private var lookups: [String: Task<ImageRecord, any Error>] = [:]
+
+    func image(_ name: String, fetch: @escaping @Sendable () async throws -> ImageRecord) async throws -> ImageRecord {
+        if let running = lookups[name] { return try await running.value }
+        let lookup = Task { try await fetch() }
+        lookups[name] = lookup
+        return try await lookup.value
+    }
+}
+
+/// Keeps concurrent stages' messages in stage order: the first unfinished stage (in the
+/// Dockerfile's order) streams live, later ones are held until every stage before them
+/// has finished.
+actor StageOutput {
+    private let order: [Int]
+    private var current = 0
+    private var held: [Int: [BuildEvent]] = [:]
+    private var finished: Set<Int> = []
+    private let emit: @Sendable (BuildEvent) async -> Void
+
+    init(order: [Int], emit: @escaping @Sendable (BuildEvent) async -> Void) {
+        self.order = order
+        self.emit = emit
     }
 
-    /// Go's `%q` for the simple strings labels are.
-    static func goQuote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(c)
-            }
+    func send(_ stage: Int, _ event: BuildEvent) async {
+        if current < order.count, order[current] == stage, held[stage] == nil {
+            await emit(event)
+        } else {
+            held[stage, default: []].append(event)
         }
-        return out + "\""
+    }
+
+    func finish(_ stage: Int) async {
+        finished.insert(stage)
+        while current < order.count, finished.contains(order[current]) {
+            current += 1
+            if current < order.count { await release(order[current]) }
+        }
+    }
+
+    /// Whatever is still held (stages that never finished, after a failure), in order.
+    func flushAll() async {
+        while current < order.count {
+            await release(order[current])
+            current += 1
+        }
+    }
+
+    private func release(_ stage: Int) async {
+        // Sent while this flushes: `send` holds them (held[stage] is set), so loop until empty.
+        while let events = held[stage], !events.isEmpty {
+            held[stage] = []
+            for e in events { await emit(e) }
+        }
+        held[stage] = nil
     }
 }

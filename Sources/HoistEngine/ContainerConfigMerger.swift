@@ -35,6 +35,7 @@ enum ContainerConfigMerger {
         c.Labels = labels
         if c.ExposedPorts == nil { c.ExposedPorts = img.ExposedPorts }
         if c.Volumes == nil { c.Volumes = img.Volumes }
+        c.Healthcheck = ImageHealthcheck.merge(c.Healthcheck, image: img.Healthcheck)
         let argv = (c.Entrypoint ?? []) + (c.Cmd ?? [])
         guard let first = argv.first else { throw HoistError.invalid("No command specified") }
         if let wd = c.WorkingDir, !wd.isEmpty, !wd.hasPrefix("/") {

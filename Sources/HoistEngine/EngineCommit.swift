@@ -68,10 +68,12 @@ extension Engine {
         if addPath, !(env ?? []).contains(where: { $0.hasPrefix("PATH=") }) {
             env = [ContainerConfigMerger.defaultPath] + (env ?? [])
         }
-        return ContainerDefaults(User: c.User.flatMap { $0.isEmpty ? nil : $0 }, ExposedPorts: c.ExposedPorts, Env: env,
-                                 Entrypoint: c.Entrypoint, Cmd: c.Cmd, Volumes: c.Volumes,
-                                 WorkingDir: c.WorkingDir.flatMap { $0.isEmpty ? nil : $0 },
-                                 Labels: c.Labels.flatMap { $0.isEmpty ? nil : $0 }, StopSignal: c.StopSignal)
+        var d = ContainerDefaults(User: c.User.flatMap { $0.isEmpty ? nil : $0 }, ExposedPorts: c.ExposedPorts, Env: env,
+                                  Entrypoint: c.Entrypoint, Cmd: c.Cmd, Volumes: c.Volumes,
+                                  WorkingDir: c.WorkingDir.flatMap { $0.isEmpty ? nil : $0 },
+                                  Labels: c.Labels.flatMap { $0.isEmpty ? nil : $0 }, StopSignal: c.StopSignal)
+        d.Healthcheck = c.Healthcheck
+        return d
     }
 
     /// moby's daemon/commit.go `merge`: what the user set wins, the rest comes from the container.
@@ -103,6 +105,7 @@ extension Engine {
             for (k, v) in img.Volumes ?? [:] { u.Volumes?[k] = v }
         }
         if (u.StopSignal ?? "").isEmpty { u.StopSignal = img.StopSignal }
+        u.Healthcheck = ImageHealthcheck.merge(u.Healthcheck, image: img.Healthcheck)
         return u
     }
 

@@ -39,6 +39,7 @@ extension Engine {
         var cc = ContainerConfig()
         cc.User = c.User ?? ""; cc.Env = c.Env; cc.Cmd = c.Cmd; cc.Entrypoint = c.Entrypoint; cc.WorkingDir = c.WorkingDir ?? ""
         cc.Labels = c.Labels; cc.ExposedPorts = c.ExposedPorts; cc.Volumes = c.Volumes; cc.StopSignal = c.StopSignal
+        cc.Healthcheck = c.Healthcheck; cc.ArgsEscaped = c.ArgsEscaped; cc.OnBuild = c.OnBuild; cc.Shell = c.Shell
         cc.Hostname = ""; cc.Domainname = ""; cc.AttachStdin = false; cc.AttachStdout = false; cc.AttachStderr = false
         cc.Tty = false; cc.OpenStdin = false; cc.StdinOnce = false; cc.Image = ""
         let comment = img.config.history?.last?.comment ?? ""

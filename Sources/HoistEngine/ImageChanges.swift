@@ -1,8 +1,11 @@
 import Foundation
+import HoistBuild
 import HoistCore
+import HoistDockerfile
 import HoistOCI
 
-/// `import -c` / `commit -c`: the Dockerfile instructions that only change the config.
+/// `import -c` / `commit -c`: the Dockerfile instructions that only change the config
+/// (moby's validCommitCommands).
 enum ImageChanges {
     static func apply(_ changes: [String], to base: ContainerDefaults) throws -> ContainerDefaults {
         var d = base
@@ -33,6 +36,15 @@ enum ImageChanges {
                 var ports = d.ExposedPorts ?? [:]
                 for p in rest.split(separator: " ") { ports[p.contains("/") ? String(p) : "\(p)/tcp"] = EmptyObject() }
                 d.ExposedPorts = ports
+            case "HEALTHCHECK":
+                guard case .healthcheck(let h) = try DockerfileParser.parseTrigger(line, fileName: "change").instruction else {
+                    throw HoistError.invalid("HEALTHCHECK is not a valid change command")
+                }
+                d.Healthcheck = ImageHealthcheck(h)
+            case "ONBUILD":
+                // Checked as the trigger it becomes (no ONBUILD ONBUILD, FROM or MAINTAINER).
+                _ = try DockerfileParser.parseTrigger(rest, fileName: "change")
+                d.OnBuild = (d.OnBuild ?? []) + [rest]
             case "VOLUME":
                 var vols = d.Volumes ?? [:]
                 for v in commandForm(rest) { vols[v] = EmptyObject() }

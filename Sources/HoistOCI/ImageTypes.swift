@@ -83,6 +83,9 @@ public struct ContainerDefaults: Codable, Hashable, Sendable {
     public var Healthcheck: ImageHealthcheck?
     public var Shell: [String]?
     public var OnBuild: [String]?
+    /// Docker's flag for a Cmd/Entrypoint already escaped (BuildKit sets it); kept so a
+    /// pulled image's config survives a build or commit on top of it.
+    public var ArgsEscaped: Bool?
     public init(User: String? = nil, ExposedPorts: [String: EmptyObject]? = nil, Env: [String]? = nil, Entrypoint: [String]? = nil,
                 Cmd: [String]? = nil, Volumes: [String: EmptyObject]? = nil, WorkingDir: String? = nil,
                 Labels: [String: String]? = nil, StopSignal: String? = nil) {
@@ -103,6 +106,19 @@ public struct ImageHealthcheck: Codable, Hashable, Sendable {
                 StartInterval: Int64? = nil, Retries: Int? = nil) {
         self.Test = Test; self.Interval = Interval; self.Timeout = Timeout; self.StartPeriod = StartPeriod
         self.StartInterval = StartInterval; self.Retries = Retries
+    }
+
+    /// moby's `merge` (create and commit): what `user` leaves unset comes from the image's.
+    public static func merge(_ user: ImageHealthcheck?, image: ImageHealthcheck?) -> ImageHealthcheck? {
+        guard var u = user else { return image }
+        guard let i = image else { return u }
+        if (u.Test ?? []).isEmpty { u.Test = i.Test }
+        if (u.Interval ?? 0) == 0 { u.Interval = i.Interval }
+        if (u.Timeout ?? 0) == 0 { u.Timeout = i.Timeout }
+        if (u.StartPeriod ?? 0) == 0 { u.StartPeriod = i.StartPeriod }
+        if (u.StartInterval ?? 0) == 0 { u.StartInterval = i.StartInterval }
+        if (u.Retries ?? 0) == 0 { u.Retries = i.Retries }
+        return u
     }
 }
 

@@ -35,16 +35,45 @@ extension ImageStore {
         }
     }
 
-    /// Forgets every cached step; returns the images the cache referred to (the caller
-    /// removes those nothing else uses) and how many entries went.
-    public func clearBuildCache() throws -> (entries: Int, imageIDs: [String]) {
-        try metadata.write { db in
-            let ids = try String.fetchAll(db, sql: "SELECT DISTINCT image_id FROM build_cache")
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM build_cache") ?? 0
-            try db.execute(sql: "DELETE FROM build_cache")
-            return (count, ids)
+    /// Every cached step with the image it made, oldest first; `size` is what the step's
+    /// image adds to its parent (its own layer).
+    public func buildCacheEntries() throws -> [BuildCacheEntry] {
+        try metadata.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT b.key, b.image_id, b.parent_id, b.created, MAX(0, i.size - COALESCE(p.size, 0)) AS own
+                FROM build_cache b JOIN images i ON i.id = b.image_id LEFT JOIN images p ON p.id = b.parent_id
+                ORDER BY b.created, b.rowid
+                """).map { row in
+                BuildCacheEntry(key: row["key"], imageID: row["image_id"], parentID: row["parent_id"],
+                                created: row["created"], size: row["own"])
+            }
         }
     }
+
+    /// Forgets these cached steps.
+    public func removeBuildCacheEntries(keys: [String]) throws {
+        try metadata.write { db in
+            for k in keys { try db.execute(sql: "DELETE FROM build_cache WHERE key = ?", arguments: [k]) }
+        }
+    }
+
+    /// Whether a cached step still refers to the image (made it, or was built on it).
+    public func buildCacheRefers(to imageID: String) throws -> Bool {
+        try metadata.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM build_cache WHERE image_id = ? OR parent_id = ?)",
+                              arguments: [imageID, imageID]) ?? false
+        }
+    }
+}
+
+/// One row of the step cache.
+public struct BuildCacheEntry: Sendable, Equatable {
+    public var key: String
+    public var imageID: String
+    public var parentID: String?
+    /// Unix seconds when the step was recorded.
+    public var created: Int64
+    public var size: Int64
 }
 
 extension ImageStore {

@@ -325,3 +325,269 @@ def test_docker_py_build(daemon, tmp_path):
     finally:
         rmi(daemon, tag)
         client.close()
+
+
+HEALTH_DOCKERFILE = """\
+FROM busybox
+SHELL ["/bin/sh", "-ec"]
+HEALTHCHECK --interval=5s --timeout=3s --start-period=1s --retries=2 CMD test -e /tmp
+ONBUILD RUN echo triggered > /onbuild
+CMD echo shell-form
+"""
+
+
+def test_inspect_shows_healthcheck_shell_onbuild_and_they_survive_save_load(daemon, tmp_path):
+    ctx = make_context(tmp_path, HEALTH_DOCKERFILE)
+    tag = unique("hc") + ":1"
+    child = unique("hc-child") + ":1"
+    p = build(daemon, ctx, "-t", tag)
+    assert p.returncode == 0, describe(p)
+    expected = {"Test": ["CMD-SHELL", "test -e /tmp"], "Interval": 5_000_000_000, "Timeout": 3_000_000_000,
+                "StartPeriod": 1_000_000_000, "Retries": 2}
+    try:
+        def check(cfg):
+            assert cfg["Healthcheck"] == expected, cfg
+            assert cfg["Shell"] == ["/bin/sh", "-ec"], cfg
+            assert cfg["OnBuild"] == ["RUN echo triggered > /onbuild"], cfg
+            assert cfg["Cmd"] == ["/bin/sh", "-ec", "echo shell-form"], cfg
+
+        check(json.loads(daemon.ok("image", "inspect", tag))[0]["Config"])
+        # The docker CLI renders the same fields through its templates.
+        p = subprocess.run(["docker", "image", "inspect", "--format", "{{json .Config.Healthcheck}}|{{json .Config.Shell}}", tag],
+                           env=daemon.env, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, describe(p)
+        hc, shell = p.stdout.strip().split("|")
+        assert json.loads(hc) == expected and json.loads(shell) == ["/bin/sh", "-ec"], p.stdout
+        # A container of the image carries the image's healthcheck in its config, as Docker's.
+        cid = daemon.ok("create", tag).strip()
+        try:
+            assert json.loads(daemon.ok("inspect", cid))[0]["Config"]["Healthcheck"] == expected
+        finally:
+            daemon.hoist("rm", "-f", cid)
+
+        # save / rmi / load: the config (and the image ID) come back unchanged.
+        before = json.loads(daemon.ok("image", "inspect", tag))[0]
+        archive = tmp_path / "hc.tar"
+        daemon.ok("save", "-o", str(archive), tag)
+        rmi(daemon, tag)
+        daemon.ok("load", "-i", str(archive))
+        after = json.loads(daemon.ok("image", "inspect", tag))[0]
+        assert after["Id"] == before["Id"]
+        check(after["Config"])
+
+        # A build FROM it runs the trigger; the child does not inherit it.
+        (ctx / "Dockerfile").write_text(f"FROM {tag}\nCMD [\"cat\", \"/onbuild\"]\n")
+        p = build(daemon, ctx, "-t", child)
+        assert p.returncode == 0 and "# Executing 1 build trigger" in p.stdout, describe(p)
+        cfg = json.loads(daemon.ok("image", "inspect", child))[0]["Config"]
+        assert cfg.get("OnBuild") in (None, []) and cfg["Healthcheck"] == expected, cfg
+        assert daemon.ok("run", "--rm", child) == "triggered\n"
+    finally:
+        rmi(daemon, tag, child)
+
+
+def running_ids(out: str) -> list[str]:
+    return re.findall(r"^ ---> Running in ([0-9a-f]{12})$", out, re.M)
+
+
+def test_rm_false_keeps_containers_and_volume_paths_stay_out_of_layers(daemon, tmp_path):
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(textwrap.dedent("""\
+        FROM busybox
+        RUN mkdir -p /data && echo before > /data/keep
+        VOLUME /data
+        RUN echo after > /data/lost && echo changed > /data/keep && echo outside > /outside
+        """))
+    tag = unique("vol")
+    kept: list[str] = []
+    try:
+        p = build(daemon, ctx, "--rm=false", "-t", tag)
+        assert p.returncode == 0, describe(p)
+        kept = running_ids(p.stdout)
+        assert len(kept) == 2 and "Removed intermediate container" not in p.stdout, p.stdout
+        all_ids = daemon.ok("ps", "-aq", "--no-trunc")
+        assert all(k in all_ids for k in kept), (kept, all_ids)
+        cfg = json.loads(daemon.ok("image", "inspect", tag))[0]["Config"]
+        assert cfg["Volumes"] == {"/data": {}}, cfg
+        # What the RUN after VOLUME wrote under /data is gone; the rest of its changes stay.
+        out = daemon.ok("run", "--rm", tag, "sh", "-c", "cat /data/keep /outside; ls /data")
+        assert out == "before\noutside\nkeep\n", out
+
+        # The default (--rm) and the docker CLI's --rm=false.
+        p = build(daemon, ctx, "--no-cache", "-t", tag)
+        assert p.returncode == 0 and p.stdout.count("Removed intermediate container") == 2, describe(p)
+        all_ids = daemon.ok("ps", "-aq", "--no-trunc")
+        assert not any(k in all_ids for k in running_ids(p.stdout)), all_ids
+        env = dict(daemon.env, DOCKER_BUILDKIT="0")
+        p = subprocess.run(["docker", "build", "--rm=false", "--no-cache", "-t", tag, str(ctx)], env=env,
+                           capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, describe(p)
+        ids = running_ids(p.stdout)
+        kept += ids
+        all_ids = daemon.ok("ps", "-aq", "--no-trunc")
+        assert len(ids) == 2 and all(k in all_ids for k in ids), (p.stdout, all_ids)
+    finally:
+        if kept:
+            daemon.hoist("rm", "-f", *kept)
+        rmi(daemon, tag)
+
+
+def test_builder_prune_all_until_and_keep_storage(fresh_daemon, tmp_path):
+    d = fresh_daemon
+    kept_ctx = tmp_path / "kept"
+    kept_ctx.mkdir()
+    (kept_ctx / "Dockerfile").write_text("FROM busybox\nRUN echo kept > /kept\n")
+    loose_ctx = tmp_path / "loose"
+    loose_ctx.mkdir()
+    (loose_ctx / "Dockerfile").write_text("FROM busybox\nRUN echo loose > /loose\n")
+    assert build(d, kept_ctx, "-t", "kept:1").returncode == 0
+    assert build(d, loose_ctx).returncode == 0
+
+    def cached(ctx) -> bool:
+        p = build(d, ctx, "-t", "kept:1") if ctx == kept_ctx else build(d, ctx)
+        assert p.returncode == 0, describe(p)
+        return "Using cache" in p.stdout
+
+    # Nothing is older than an hour; a 1 GB allowance holds everything.
+    out = d.ok("builder", "prune", "-f", "--filter", "until=1h")
+    assert out == "Total reclaimed space: 0B\n", out
+    out = d.ok("builder", "prune", "-af", "--keep-storage", "1GB")
+    assert out == "Total reclaimed space: 0B\n", out
+    assert cached(loose_ctx) and cached(kept_ctx)
+
+    # Without -a only the dangling cache goes: the tagged image's steps stay.
+    out = d.ok("builder", "prune", "-f")
+    assert out.startswith("Deleted build cache objects:\nsha256:"), out
+    assert cached(kept_ctx) and not cached(loose_ctx)
+
+    # The docker CLI's flags reach the same endpoint; -a drops the rest.
+    p = subprocess.run(["docker", "builder", "prune", "-af", "--keep-storage", "1GB"], env=d.env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "Total reclaimed space: 0B" in p.stdout, describe(p)
+    p = subprocess.run(["docker", "builder", "prune", "-af"], env=d.env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "Deleted build cache objects:" in p.stdout, describe(p)
+    assert not cached(kept_ctx)
+    assert d.ok("run", "--rm", "kept:1", "cat", "/kept") == "kept\n"  # the tagged image itself stays
+
+    p = d.hoist("builder", "prune", "-f", "--filter", "color=red")
+    assert p.returncode != 0 and "invalid filter 'color'" in p.stderr, describe(p)
+
+
+@pytest.fixture()
+def file_server(tmp_path):
+    """A python http.server on a free loopback port serving tmp_path/www (Last-Modified from
+    the files' mtimes); stopped afterwards."""
+    import functools
+    import http.server
+    import threading
+    root = tmp_path / "www"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def test_add_url_downloads_file_0600_with_last_modified_and_content_cache(daemon, tmp_path, file_server):
+    root, base = file_server
+    (root / "data.txt").write_text("served\n")
+    os.utime(root / "data.txt", (1_600_000_000, 1_600_000_000))
+    inner = tmp_path / "inner.txt"
+    inner.write_text("inside\n")
+    with tarfile.open(root / "bundle.tar", "w") as t:
+        t.add(inner, arcname="inner.txt")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(f"FROM busybox\nADD {base}/data.txt /downloaded/\nADD {base}/bundle.tar /b.tar\n")
+    tag = unique("url")
+    try:
+        p = build(daemon, ctx, "-t", tag)
+        assert p.returncode == 0, describe(p)
+        out = daemon.ok("run", "--rm", tag, "sh", "-c",
+                        "cat /downloaded/data.txt; stat -c '%a %u %Y' /downloaded/data.txt; test -f /b.tar && echo not-extracted")
+        assert out == "served\n600 0 1600000000\nnot-extracted\n", out
+        first = image_id_from(p.stdout)
+        # The download's progress, as moby's remote source reports it.
+        docker = pytest.importorskip("docker")
+        client = docker.APIClient(base_url=daemon.host)
+        try:
+            logs = list(client.build(path=str(ctx), rm=True, decode=True))
+        finally:
+            client.close()
+        downloads = [l for l in logs if l.get("status") == "Downloading"]
+        size = (root / "bundle.tar").stat().st_size
+        assert [d["progressDetail"] for d in downloads] == [{"current": 7, "total": 7}, {"current": size, "total": size}], logs
+
+        # Same content, a new mtime: every step from the cache. New content: the ADD runs again.
+        os.utime(root / "data.txt", (1_700_000_000, 1_700_000_000))
+        p = build(daemon, ctx, "-t", tag)
+        assert p.returncode == 0 and p.stdout.count("Using cache") == 2 and image_id_from(p.stdout) == first, describe(p)
+        (root / "data.txt").write_text("changed\n")
+        p = build(daemon, ctx, "-t", tag)
+        assert p.returncode == 0 and p.stdout.count("Using cache") == 0, describe(p)
+        assert daemon.ok("run", "--rm", tag, "cat", "/downloaded/data.txt") == "changed\n"
+
+        # A missing file fails the build; COPY refuses URLs.
+        (ctx / "Dockerfile").write_text(f"FROM busybox\nADD {base}/nothing.txt /\n")
+        p = build(daemon, ctx)
+        assert p.returncode == 1 and f"failed to GET {base}/nothing.txt with status 404" in p.stderr, describe(p)
+        (ctx / "Dockerfile").write_text(f"FROM busybox\nCOPY {base}/data.txt /\n")
+        p = build(daemon, ctx)
+        assert p.returncode == 1 and "source can't be a URL for COPY" in p.stderr, describe(p)
+    finally:
+        rmi(daemon, tag)
+
+
+def test_independent_stages_build_concurrently_output_in_order(daemon, tmp_path):
+    """Two stages meet over the host network: the first waits (60 s at most) for what the
+    second sends, so the build only succeeds when they run at the same time."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    word = unique("hello")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(textwrap.dedent(f"""\
+        FROM busybox AS listener
+        RUN timeout 60 nc -l -p {port} -e sh -c 'cat > /got' && echo "listener got $(cat /got)"
+        FROM busybox AS talker
+        RUN i=0; until echo {word} | nc 127.0.0.1 {port}; do i=$((i+1)); [ $i -lt 600 ] || exit 1; sleep 0.1; done 2>/dev/null; echo sent > /sent
+        FROM busybox
+        COPY --from=listener /got /got
+        COPY --from=talker /sent /sent
+        CMD ["cat", "/got", "/sent"]
+        """))
+    tag = unique("par")
+    try:
+        p = build(daemon, ctx, "--network", "host", "-t", tag)
+        assert p.returncode == 0, describe(p)
+        out = p.stdout
+        # Read as a sequential build: steps in order, each stage's output under its own steps.
+        steps = [int(n) for n in re.findall(r"^Step (\d+)/8 : ", out, re.M)]
+        assert steps == list(range(1, 9)), out
+        assert f"listener got {word}\n" in out, out
+        assert out.index("Step 2/8") < out.index(f"listener got {word}") < out.index("Step 3/8"), out
+        assert daemon.ok("run", "--rm", tag) == f"{word}\nsent\n"
+
+        # A failing stage stops the build with its code; the other one's container goes too.
+        (ctx / "Dockerfile").write_text("FROM busybox AS a\nRUN exit 3\nFROM busybox AS b\nRUN echo b-ran > /b\n"
+                                        "FROM busybox\nCOPY --from=a /etc/passwd /a\nCOPY --from=b /b /b\n")
+        p = build(daemon, ctx, "--no-cache")
+        assert p.returncode == 3 and "returned a non-zero code: 3" in p.stderr, describe(p)
+        assert "Step 5/7" not in p.stdout, p.stdout
+        assert daemon.ok("ps", "-aq") == ""
+    finally:
+        rmi(daemon, tag)

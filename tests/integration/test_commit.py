@@ -87,6 +87,22 @@ def test_commit_change_sets_cmd(daemon):
         daemon.hoist("rm", "-f", name)
 
 
+def test_commit_change_healthcheck_and_onbuild(daemon):
+    name = committed_container(daemon)
+    repo = unique("hc")
+    try:
+        daemon.ok("commit", "-c", "HEALTHCHECK --interval=9s --retries=4 CMD true", "-c", "ONBUILD RUN echo later",
+                  name, f"{repo}:1")
+        cfg = json.loads(daemon.ok("image", "inspect", f"{repo}:1"))[0]["Config"]
+        assert cfg["Healthcheck"] == {"Test": ["CMD-SHELL", "true"], "Interval": 9_000_000_000, "Retries": 4}, cfg
+        assert cfg["OnBuild"] == ["RUN echo later"], cfg
+        p = daemon.hoist("commit", "-c", "ONBUILD ONBUILD RUN x", name)
+        assert p.returncode != 0 and "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed" in p.stderr, describe(p)
+    finally:
+        rmi(daemon, f"{repo}:1")
+        daemon.hoist("rm", "-f", name)
+
+
 def test_commit_of_an_unchanged_container_is_an_empty_layer(daemon):
     name = unique("c")
     daemon.ok("create", "--name", name, "busybox", "true")

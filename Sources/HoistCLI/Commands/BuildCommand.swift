@@ -83,7 +83,8 @@ struct BuildCommand: AsyncParsableCommand {
         if quiet { q.set("q", "1") }
         if pull { q.set("pull", "1") }
         if let n = network, !n.isEmpty { q.set("networkmode", n) }
-        q.set("rm", "1")
+        // Default true (pflag): only `--rm=false` (rewritten away by the parser) turns it off.
+        q.set("rm", CLIBoolFlag.explicitlyFalse(["--rm"]) ? "0" : "1")
         if forceRm { q.set("forcerm", "1") }
 
         // The body: a tar of the context directory, or stdin as it is (a tar or a Dockerfile).
@@ -129,7 +130,8 @@ struct BuildCommand: AsyncParsableCommand {
         }
 
         let state = BuildStreamState(quiet: quiet)
-        let req = EngineRequest(.POST, "/build", query: q, headers: [("Content-Type", "application/x-tar")])
+        let req = EngineRequest(.POST, "/build", query: q, headers: [("Content-Type", "application/x-tar"),
+                                                                     ("X-Registry-Config", RegistryAuthConfig.configHeader())])
         let s: StreamingResponse
         do {
             s = try await env.client.uploadMessages(req, fromFD: bodyFD) { state.handle($0) }

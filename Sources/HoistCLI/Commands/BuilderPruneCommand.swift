@@ -1,10 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ArgumentParser
 import HoistClient
 
-/// `hoist builder prune`: `POST /build/prune`, which forgets the step cache and removes
+/// `hoist builder prune`: `POST /build/prune`, which forgets cached build steps and removes
 /// the step images nothing else uses; printed as docker prints it.
 struct BuilderPruneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove build cache")
@@ -12,35 +9,33 @@ struct BuilderPruneCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("a"), .customLong("all")], help: "Remove all unused build cache, not just dangling ones")
     var all = false
 
+    @Option(name: .customLong("filter"), help: "Provide filter values (e.g. \"until=24h\")")
+    var filters: [String] = []
+
     @Flag(name: [.customShort("f"), .customLong("force")], help: "Do not prompt for confirmation")
     var force = false
+
+    @Option(name: .customLong("keep-storage"), help: "Amount of disk space to keep for cache")
+    var keepStorage: String?
 
     @Argument var args: [String] = []
 
     func run() async throws {
         let env = CLIEnvironment.get()
         try env.path.requireMax(args, 0)
-        if !force {
-            let what = all ? "all build cache" : "all dangling build cache"
-            Out.write("WARNING! This will remove \(what).\nAre you sure you want to continue? [y/N] ")
-            var line: [UInt8] = []
-            var c: UInt8 = 0
-            while read(0, &c, 1) == 1 && c != UInt8(ascii: "\n") { line.append(c) }
-            let answer = String(decoding: line, as: UTF8.self).lowercased().filter { $0 != " " && $0 != "\r" && $0 != "\t" }
-            guard answer == "y" || answer == "yes" else { return }
+        let f = try FilterArgs.parse(filters, path: env.path)
+        var keep: Int64 = 0
+        if let k = keepStorage {
+            do { keep = try Units.ramInBytes(k) } catch {
+                throw env.path.invalidFlagValue(k, flag: "--keep-storage", "\(error)")
+            }
         }
-        var q = QueryString()
-        if all { q.set("all", "1") }
-        let report: JSON
+        let what = all ? "all build cache" : "all dangling build cache"
+        if !force && !Confirmation.ask("WARNING! This will remove \(what).\nAre you sure you want to continue?") { return }
         do {
-            report = try await env.client.post("/build/prune", query: q).json()
+            Pruner.print([try await Pruner.buildCache(env.client, all: all, filters: f, keepStorage: keep)])
         } catch {
             throw CLIMessage(ErrorReporting.text(error))
         }
-        let deleted = (report["CachesDeleted"]?.arrayValue ?? []).compactMap(\.stringValue)
-        var out = ""
-        if !deleted.isEmpty { out = "Deleted build cache objects:\n" + deleted.map { $0 + "\n" }.joined() + "\n" }
-        out += "Total reclaimed space: " + Units.humanSize(Double(report["SpaceReclaimed"]?.int64Value ?? 0)) + "\n"
-        Out.write(out)
     }
 }

@@ -75,9 +75,10 @@ enum Pruner {
         return Result(space: j["SpaceReclaimed"]?.int64Value ?? 0, output: out)
     }
 
-    static func buildCache(_ client: EngineClient, all: Bool, filters: [String: [String]]) async throws -> Result {
+    static func buildCache(_ client: EngineClient, all: Bool, filters: [String: [String]], keepStorage: Int64 = 0) async throws -> Result {
         var q = QueryString()
         q.flag("all", all)
+        if keepStorage != 0 { q.set("keep-storage", String(keepStorage)) }
         if let f = FilterArgs.encode(filters) { q.set("filters", f) }
         guard let j = try await post(client, "/build/prune", query: q) else { return Result() }
         let ids = (j["CachesDeleted"]?.arrayValue ?? []).compactMap(\.stringValue)

@@ -71,10 +71,10 @@ enum BuildContextArchive {
                 try tar.addDirectory(rel, meta)
                 try addTree(tar, root: root, relative: rel, ignore: ignore, skip: skip)
             case S_IFREG:
-                guard let bytes = readFile(path) else {
+                // Streamed: a context may hold files larger than memory.
+                do { try tar.addFile(rel, from: path, size: Int64(st.st_size), meta) } catch {
                     throw CLIMessage("error checking context: can't stat '\(path)'")
                 }
-                try tar.addFile(rel, bytes, meta)
             case S_IFLNK:
                 var buf = [CChar](repeating: 0, count: 4097)
                 let n = readlink(path, &buf, 4096)

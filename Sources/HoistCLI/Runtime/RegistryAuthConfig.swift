@@ -63,9 +63,28 @@ enum RegistryAuthConfig {
     }
 
     static func encode(user: String, password: String, server: String) -> String {
-        let json = JSON.object(JSONObject([("username", .string(user)), ("password", .string(password)), ("serveraddress", .string(server))]))
-        // base64url, as the docker CLI encodes the header.
-        return String(Data(JSONWriter.compact(json).utf8).base64EncodedString().map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
+        base64url(JSON.object(credentialObject(user: user, password: password, server: server)))
+    }
+
+    /// `X-Registry-Config` for `build`: every stored credential keyed by its registry, as the
+    /// docker CLI sends them (the daemon picks those of the registries it pulls from).
+    static func configHeader() -> String {
+        var all = JSONObject()
+        for server in load()["auths"]?.objectValue?.keys ?? [] {
+            if let c = credentials(forDomain: domain(ofServer: server)) {
+                all[server] = .object(credentialObject(user: c.user, password: c.password, server: server))
+            }
+        }
+        return base64url(.object(all))
+    }
+
+    private static func credentialObject(user: String, password: String, server: String) -> JSONObject {
+        JSONObject([("username", .string(user)), ("password", .string(password)), ("serveraddress", .string(server))])
+    }
+
+    /// base64url, as the docker CLI encodes these headers.
+    private static func base64url(_ json: JSON) -> String {
+        String(Data(JSONWriter.compact(json).utf8).base64EncodedString().map { $0 == "+" ? "-" : $0 == "/" ? "_" : $0 })
     }
 
     /// Stores (or, with nil, removes) a registry's credentials; the file is 0600.

@@ -28,12 +28,25 @@ public struct RegistryCredentials: Codable, Sendable, Equatable {
     /// Decodes an `X-Registry-Auth` header: base64url (docker CLI) or standard base64 JSON.
     /// An empty or undecodable header means no credentials, as the daemon treats it.
     public static func fromHeader(_ header: String?) -> RegistryCredentials? {
+        guard let data = headerJSON(header),
+              let creds = try? JSONDecoder().decode(RegistryCredentials.self, from: data), !creds.isEmpty else { return nil }
+        return creds
+    }
+
+    /// `X-Registry-Config` (build): credentials keyed by server (`https://index.docker.io/v1/`,
+    /// `127.0.0.1:5000`); those for `domain`, or nil.
+    public static func fromConfigHeader(_ header: String?, domain: String) -> RegistryCredentials? {
+        guard let data = headerJSON(header),
+              let all = try? JSONDecoder().decode([String: RegistryCredentials].self, from: data) else { return nil }
+        return all.first { RegistryHost.domain(ofServer: $0.key) == domain && !$0.value.isEmpty }?.value
+    }
+
+    /// The JSON inside a base64url (docker CLI) or standard base64 header.
+    static func headerJSON(_ header: String?) -> Data? {
         guard var s = header?.trimmingCharacters(in: .whitespaces), !s.isEmpty else { return nil }
         s = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while s.count % 4 != 0 { s += "=" }
-        guard let data = Data(base64Encoded: s),
-              let creds = try? JSONDecoder().decode(RegistryCredentials.self, from: data), !creds.isEmpty else { return nil }
-        return creds
+        return Data(base64Encoded: s)
     }
 }
 
