@@ -3,7 +3,9 @@
 #   hoist run --rm busybox true      (CLI -> hoistd on a temp root/socket -> shim -> runtime)
 #   crun run  of a busybox `true` bundle   (the floor: bare OCI runtime)
 #   runc run  of the same bundle
-#   docker run --rm / podman run --rm      (only when those engines are installed and running)
+#   hoist run --rm --network none       (the same without the default bridge)
+#   docker run --rm                      (only when a docker engine runs here)
+#   podman run --rm --network none      (Debian's podman, its storage under the temp dir)
 # Prints each mean and the ratio hoist/crun (goal: within 3x).
 #
 # crun 1.8 refuses this machine's hybrid cgroups while /sys/fs/cgroup/unified is mounted, so
@@ -31,7 +33,7 @@ SOCK=$TMP/hoist.sock
 ROOT=$TMP/root
 HOISTD_PID=
 DOCKER_TAG=
-PODMAN_TAG=
+PODMAN=
 
 cleanup() {
     set +e
@@ -56,7 +58,7 @@ cleanup() {
     crun --root "$TMP/crun" delete -f bench-crun >/dev/null 2>&1
     runc --root "$TMP/runc" delete -f bench-runc >/dev/null 2>&1
     [ -n "$DOCKER_TAG" ] && docker rmi "$DOCKER_TAG" >/dev/null 2>&1
-    [ -n "$PODMAN_TAG" ] && podman rmi "$PODMAN_TAG" >/dev/null 2>&1
+    [ -n "$PODMAN" ] && $PODMAN rm -af >/dev/null 2>&1
     # Unmount anything left under TMP, deepest first.
     awk -v p="$TMP" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo |
         awk '{ print length($0) " " $0 }' | sort -rn | cut -d' ' -f2- |
@@ -98,8 +100,9 @@ curl -sf --max-time 2 --unix-socket "$SOCK" http://localhost/_ping >/dev/null ||
 # Sanity: each contender really runs the container.
 "$BIN/hoist" -H "unix://$SOCK" run --rm busybox true
 
-names=(hoist crun runc)
+names=(hoist hoist-none crun runc)
 cmds=("$BIN/hoist -H unix://$SOCK run --rm busybox true"
+      "$BIN/hoist -H unix://$SOCK run --rm --network none busybox true"
       "crun --root $TMP/crun run --bundle $TMP/bundle bench-crun"
       "runc --root $TMP/runc run --bundle $TMP/bundle bench-runc")
 notes=()
@@ -116,14 +119,13 @@ if command -v docker >/dev/null && env -u DOCKER_HOST timeout 5 docker info >/de
 else
     notes+=("docker: skipped (no docker engine running here; the CLI alone cannot run containers)")
 fi
-if command -v podman >/dev/null && timeout 10 podman info >/dev/null 2>&1; then
-    img=busybox
-    if ! podman image exists busybox 2>/dev/null; then
-        PODMAN_TAG=localhost/hoist-bench-busybox:latest
-        podman import "$TMP/busybox.tar" "$PODMAN_TAG" >/dev/null
-        img=$PODMAN_TAG
-    fi
-    names+=(podman); cmds+=("podman run --rm $img true")
+# Podman with its own storage under TMP (never the host's), cgroupfs, no events journal,
+# rlimits this sandbox can grant (it lacks CAP_SYS_RESOURCE) and --network none: its bridge
+# would leave podman0 and firewall rules behind. Compare it with the hoist-none row.
+PODMAN="podman --root $TMP/pm/root --runroot $TMP/pm/run --tmpdir $TMP/pm/tmp --cgroup-manager cgroupfs --events-backend none"
+if command -v podman >/dev/null && $PODMAN import "$TMP/busybox.tar" localhost/hoist-bench-busybox:latest >/dev/null 2>&1; then
+    names+=(podman-none)
+    cmds+=("$PODMAN run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/hoist-bench-busybox:latest true")
 else
     notes+=("podman: skipped (not installed or not working)")
 fi
@@ -142,11 +144,11 @@ python3 - "$TMP/result.json" "${notes[@]+"${notes[@]}"}" <<'EOF'
 import json, sys
 res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 print()
-print(f"{'engine':<8} {'mean':>10} {'stddev':>9} {'min':>9}   x crun")
+print(f"{'engine':<12} {'mean':>10} {'stddev':>9} {'min':>9}   x crun")
 crun = res.get("crun", {}).get("mean")
 for name, r in res.items():
     ratio = f"{r['mean'] / crun:6.2f}x" if crun else "-"
-    print(f"{name:<8} {r['mean']*1000:8.1f}ms {r['stddev']*1000:7.1f}ms {r['min']*1000:7.1f}ms   {ratio}")
+    print(f"{name:<12} {r['mean']*1000:8.1f}ms {r['stddev']*1000:7.1f}ms {r['min']*1000:7.1f}ms   {ratio}")
 if crun and "hoist" in res:
     ratio = res["hoist"]["mean"] / crun
     verdict = "within" if ratio <= 3 else "OVER"
