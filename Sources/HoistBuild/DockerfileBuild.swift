@@ -49,7 +49,7 @@ public final class DockerfileBuild {
         if !options.labels.isEmpty {
             // Docker adds the --label values as a last LABEL instruction of the target stage.
             let pairs = options.labels.keys.sorted().map { KeyValuePair(key: $0, value: options.labels[$0] ?? "") }
-            let text = "LABEL " + pairs.map { "\(StageBuild.goQuote($0.key))=\(StageBuild.goQuote($0.value))" }.joined(separator: " ")
+            let text = "LABEL " + pairs.map { "\(goQuote($0.key))=\(goQuote($0.value))" }.joined(separator: " ")
             let node = InstructionNode(instruction: .label(LabelInstruction(pairs: pairs)), keyword: "LABEL", original: text,
                                        location: stages[targetIndex].fromNode.location)
             stages[targetIndex].commands.append(node)

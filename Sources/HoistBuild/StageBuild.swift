@@ -503,18 +503,4 @@ final class StageBuild {
         return (try? encoder.encode(items)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
     }
 
-    /// Go's `%q` for the simple strings labels are.
-    static func goQuote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
-    }
 }

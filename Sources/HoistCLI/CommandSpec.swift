@@ -1,3 +1,4 @@
+import HoistCore
 /// docker's usage line and short help of each command, for the messages cobra prints
 /// (`"hoist run" requires at least 1 argument.` ... `Usage:  hoist run [OPTIONS] IMAGE ...`).
 struct CommandSpec {

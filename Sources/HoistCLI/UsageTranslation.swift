@@ -1,3 +1,4 @@
+import HoistCore
 /// swift-argument-parser reports flag problems in its own words; docker users (and their
 /// scripts) see pflag's. This maps one to the other.
 enum UsageTranslation {

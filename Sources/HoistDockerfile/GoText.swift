@@ -1,3 +1,4 @@
+import HoistCore
 // Small text helpers that reproduce the Go standard library behaviour Docker's
 // Dockerfile frontend relies on (unicode.IsSpace, strings.TrimSpace, strconv.Quote,
 // the RE2 `\s` class). Kept in one place so every parser uses the same definitions.
@@ -82,49 +83,7 @@ enum GoText {
     }
 
     /// `strconv.Quote`: double-quoted with Go escapes, used in Docker's error messages.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for s in text.unicodeScalars {
-            switch s {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if isPrintable(s) {
-                    out.unicodeScalars.append(s)
-                } else if s.value < 0x80 {
-                    out += "\\x" + hex(s.value, width: 2)
-                } else if s.value < 0x10000 {
-                    out += "\\u" + hex(s.value, width: 4)
-                } else {
-                    out += "\\U" + hex(s.value, width: 8)
-                }
-            }
-        }
-        return out + "\""
-    }
-
-    private static func isPrintable(_ s: Unicode.Scalar) -> Bool {
-        if s == " " { return true }
-        switch s.properties.generalCategory {
-        case .control, .format, .surrogate, .privateUse, .unassigned,
-             .lineSeparator, .paragraphSeparator, .spaceSeparator:
-            return false
-        default:
-            return true
-        }
-    }
-
-    private static func hex(_ v: UInt32, width: Int) -> String {
-        let digits = String(v, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
-    }
+    static func quote(_ text: String) -> String { goQuote(text) }
 
     /// Levenshtein distance over Unicode scalars (BuildKit's "did you mean" hints).
     static func levenshtein(_ a: String, _ b: String) -> Int {

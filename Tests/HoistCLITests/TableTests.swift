@@ -1,3 +1,4 @@
+import HoistCore
 import Testing
 import HoistAPIModels
 import HoistClient

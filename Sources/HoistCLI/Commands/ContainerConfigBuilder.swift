@@ -1,3 +1,4 @@
+import HoistCore
 import Foundation
 import HoistAPIModels
 import HoistClient

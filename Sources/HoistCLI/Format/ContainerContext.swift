@@ -1,3 +1,4 @@
+import HoistCore
 import HoistClient
 import HoistOCI
 

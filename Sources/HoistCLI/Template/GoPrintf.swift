@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import HoistCore
 import Glibc
 #endif
 

@@ -1,3 +1,4 @@
+import HoistCore
 /// Parsed Go template: a tree of text, actions and control structures.
 indirect enum TemplateNode {
     case text(String)

@@ -1,3 +1,4 @@
+import HoistCore
 import HoistClient
 
 /// Executes a parsed template against a value, with Go's text/template semantics.

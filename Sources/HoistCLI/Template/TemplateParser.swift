@@ -1,3 +1,4 @@
+import HoistCore
 /// Builds the node tree from tokens, checking function names at parse time as Go does.
 struct TemplateParser {
     private var tokens: [TemplateToken]
