@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import describe, run_cmd, unique
-from test_registry_server import Registry
+from test_registry_server import registry  # noqa: F401 (the `hoist registry serve` fixture)
 
 PODMAN = shutil.which("podman")
 
@@ -39,15 +39,6 @@ def podman():
 
 
 RUN_FLAGS = ["--runtime", "runc", "--network", "none", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
-
-
-@pytest.fixture
-def registry(tmp_path):
-    r = Registry(tmp_path / "registry")
-    try:
-        yield r
-    finally:
-        assert r.stop() == 0, r.proc.stderr.read().decode()
 
 
 def test_podman_pulls_and_runs_what_hoist_built_and_pushed(daemon, registry, podman, tmp_path):
