@@ -89,3 +89,23 @@ def test_hoist_pulls_and_runs_what_podman_pushed(daemon, registry, podman, busyb
         assert status == 200 and headers["docker-content-digest"] == hoist_digest, (status, headers, hoist_digest)
     finally:
         daemon.hoist("rmi", "-f", ref)
+
+
+@pytest.mark.parametrize("fmt", ["docker-archive", "oci-archive"])
+def test_hoist_loads_what_podman_saved(daemon, podman, busybox_tar, tmp_path, fmt):
+    name = f"localhost/podman-saved:{fmt}"
+    p = podman("import", "--change", 'CMD ["echo", "saved by podman"]', str(busybox_tar), name)
+    assert p.returncode == 0, describe(p)
+    archive = tmp_path / f"{fmt}.tar"
+    p = podman("save", "--format", fmt, "-o", str(archive), name)
+    assert p.returncode == 0, describe(p)
+    p = daemon.hoist("load", "-i", str(archive), timeout=120)
+    assert p.returncode == 0, describe(p)
+    loaded = [line.split(": ", 1)[1] for line in p.stdout.splitlines() if line.startswith("Loaded image")]
+    assert loaded, describe(p)
+    try:
+        p = daemon.hoist("run", "--rm", loaded[0])
+        assert p.returncode == 0 and p.stdout == "saved by podman\n", describe(p)
+    finally:
+        for ref in loaded:
+            daemon.hoist("rmi", "-f", ref)
