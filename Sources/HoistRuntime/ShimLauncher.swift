@@ -78,7 +78,7 @@ public enum ShimLauncher {
             throw HoistError.internal("start hoist-shim (\(o.shimPath)): \(errnoString())")
         }
         close(fds[1])
-        // The first stage only re-spawns itself detached and exits: reap it now.
+        // The first stage only forks the real shim and exits: reap it now.
         _ = Subprocess.waitForExit(pid)
 
         var line: [UInt8] = []

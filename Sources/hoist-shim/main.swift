@@ -1,10 +1,11 @@
 import Glibc
 
 // hoist-shim: one per container; see Shim.swift. Started by the daemon with fd 3 = the
-// write end of a status pipe. The first process only re-spawns itself (posix_spawn, in a
-// new session) and exits at once, so the daemon reaps it immediately and the real shim
-// is nobody's child but init's: it survives the daemon, and the daemon never
-// accumulates zombie shims.
+// write end of a status pipe. The first process only forks and exits at once, so the daemon
+// reaps it immediately and the real shim (the child, in a new session) is nobody's child but
+// init's: it survives the daemon, and the daemon never accumulates zombie shims. fork, not
+// a re-exec: the shim is single-threaded (Glibc only), and an exec cost a millisecond or more
+// on every container start. `--detached` (already the second stage) skips this.
 
 let args = CommandLine.arguments
 var options: Options
@@ -16,15 +17,12 @@ case .failure(let f):
 }
 
 if !options.detached {
-    // The resolved path, not /proc/self/exe: the process name stays `hoist-shim` (ps, pgrep).
-    var buf = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
-    let exe = n > 0 ? String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/proc/self/exe"
-    if spawn(exe, args + ["--detached"]) == nil {
-        Sys.writeAll(3, Array("error hoist-shim: spawn: \(Sys.errorString())\n".utf8))
+    let pid = fork()
+    if pid < 0 {
+        Sys.writeAll(3, Array("error hoist-shim: fork: \(Sys.errorString())\n".utf8))
         exit(1)
     }
-    exit(0)
+    if pid > 0 { _exit(0) }
 }
 
 _ = setsid()
