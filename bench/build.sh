@@ -29,16 +29,8 @@ HOISTD_PID=
 
 cleanup() {
     set +e
-    if [ -n "$HOISTD_PID" ] && kill -0 "$HOISTD_PID" 2>/dev/null; then
-        ids=$("$BIN/hoist" -H "unix://$SOCK" ps -aq 2>/dev/null)
-        [ -n "$ids" ] && "$BIN/hoist" -H "unix://$SOCK" rm -f $ids >/dev/null 2>&1
-        kill -TERM "$HOISTD_PID"
-        for _ in $(seq 50); do kill -0 "$HOISTD_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$HOISTD_PID" 2>/dev/null
-    fi
-    awk -v p="$TMP" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo |
-        awk '{ print length($0) " " $0 }' | sort -rn | cut -d' ' -f2- |
-        while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+    stop_bench_daemon "$BIN" "$SOCK" "$HOISTD_PID"
+    unmount_under "$TMP"
     remove_bench_bridge "$BENCH_BRIDGE"
     rm -rf "$TMP"
 }

@@ -25,14 +25,9 @@ HOISTD_PID=
 
 cleanup() {
     set +e
-    if [ -n "$HOISTD_PID" ] && kill -0 "$HOISTD_PID" 2>/dev/null; then
-        ids=$($H ps -aq 2>/dev/null); [ -n "$ids" ] && $H rm -f $ids >/dev/null 2>&1
-        kill -TERM "$HOISTD_PID"; for _ in $(seq 50); do kill -0 "$HOISTD_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$HOISTD_PID" 2>/dev/null
-    fi
+    stop_bench_daemon "$BIN" "$SOCK" "$HOISTD_PID"
     remove_bench_bridge "$BRIDGE"
-    awk -v p="$TMP" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-        while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+    unmount_under "$TMP"
     rm -rf "$TMP"
 }
 trap cleanup EXIT

@@ -37,32 +37,13 @@ PODMAN=
 
 cleanup() {
     set +e
-    if [ -n "$HOISTD_PID" ] && kill -0 "$HOISTD_PID" 2>/dev/null; then
-        ids=$("$BIN/hoist" -H "unix://$SOCK" ps -aq 2>/dev/null)
-        [ -n "$ids" ] && "$BIN/hoist" -H "unix://$SOCK" rm -f $ids >/dev/null 2>&1
-        kill -TERM "$HOISTD_PID"
-        for _ in $(seq 50); do kill -0 "$HOISTD_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$HOISTD_PID" 2>/dev/null
-    fi
-    # Shims and container processes of this run only: by pid files under our root, never by name.
-    if [ -d "$ROOT" ]; then
-        find "$ROOT" -path '*/rootfs' -prune -o -type f -name '*pid*' -size -64c -print 2>/dev/null |
-        while read -r pf; do
-            pid=$(tr -dc 0-9 <"$pf")
-            [ -n "$pid" ] && [ "$pid" -gt 1 ] || continue
-            if tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | grep -q "hoist-shim\|$TMP"; then
-                kill -KILL "$pid" 2>/dev/null
-            fi
-        done
-    fi
+    stop_bench_daemon "$BIN" "$SOCK" "$HOISTD_PID"
+    kill_bench_leftovers "$ROOT" "$TMP"
     crun --root "$TMP/crun" delete -f bench-crun >/dev/null 2>&1
     runc --root "$TMP/runc" delete -f bench-runc >/dev/null 2>&1
     [ -n "$DOCKER_TAG" ] && docker rmi "$DOCKER_TAG" >/dev/null 2>&1
     [ -n "$PODMAN" ] && $PODMAN rm -af >/dev/null 2>&1
-    # Unmount anything left under TMP, deepest first.
-    awk -v p="$TMP" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo |
-        awk '{ print length($0) " " $0 }' | sort -rn | cut -d' ' -f2- |
-        while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+    unmount_under "$TMP"
     remove_bench_bridge "$BENCH_BRIDGE"
     rm -rf "$TMP"
 }

@@ -19,3 +19,40 @@ remove_bench_bridge() {
     ip link del "$br" 2>/dev/null
     return 0
 }
+
+# Removes the containers of the bench's hoistd (socket $2, binaries in $1), then stops that
+# hoistd by its PID ($3): TERM, up to 5 s, then KILL.
+stop_bench_daemon() {
+    local bin=$1 sock=$2 pid=$3 ids
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+    ids=$("$bin/hoist" -H "unix://$sock" ps -aq 2>/dev/null)
+    [ -n "$ids" ] && "$bin/hoist" -H "unix://$sock" rm -f $ids >/dev/null 2>&1
+    kill -TERM "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    return 0
+}
+
+# Kills shims and container processes of this run only: found by the pid files under the
+# data root $1, checked against their command line (hoist-shim, or a path under $2), never by name.
+kill_bench_leftovers() {
+    local root=$1 tmp=$2 pf pid
+    [ -d "$root" ] || return 0
+    find "$root" -path '*/rootfs' -prune -o -type f -name '*pid*' -size -64c -print 2>/dev/null |
+    while read -r pf; do
+        pid=$(tr -dc 0-9 <"$pf")
+        [ -n "$pid" ] && [ "$pid" -gt 1 ] || continue
+        if tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | grep -q "hoist-shim\|$tmp"; then
+            kill -KILL "$pid" 2>/dev/null
+        fi
+    done
+    return 0
+}
+
+# Unmounts everything at or under $1, deepest first.
+unmount_under() {
+    awk -v p="$1" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo |
+        awk '{ print length($0) " " $0 }' | sort -rn | cut -d' ' -f2- |
+        while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done
+    return 0
+}
