@@ -12,6 +12,8 @@ extension Engine {
 
     public func createContainer(name: String?, request: ContainerCreateRequest) async throws -> ContainerCreateResponse {
         guard let imageName = request.config.Image, !imageName.isEmpty else { throw HoistError.invalid("No image specified") }
+        // `run` starts right after create: get the cgroup lock's wait out of the way now.
+        CgroupMigrationWarmup.begin()
         let image = try images.resolve(imageName)
         try ContainerConfigMerger.validate(request.hostConfig)
         try LogRotation.validate(request.hostConfig.LogConfig)
@@ -76,6 +78,7 @@ extension Engine {
         if rec.status == .removing || rec.status == .dead { throw HoistError.conflict("cannot start a container in state \(rec.status.rawValue)") }
         starting.insert(rec.id)
         defer { starting.remove(rec.id) }
+        CgroupMigrationWarmup.begin()
         let id = rec.id
         let image = try images.resolve(rec.imageID)
         let rootfs = paths.rootfs(id)
