@@ -443,11 +443,10 @@ enum ContainerFiles {
         for d in [dir, dir + "/rootfs", dir + "/upper", dir + "/work"] {
             try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
         }
-        try Data((hostname + "\n").utf8).write(to: URL(fileURLWithPath: dir + "/hostname"))
+        try FileSystem.writeFile(dir + "/hostname", hostname + "\n")
         // The container's own addresses are added when its network is set up at start.
         let hosts = ContainerNetworkFiles.hosts(hostname: hostname, ips: [], extraHosts: [])
-        try Data(hosts.utf8).write(to: URL(fileURLWithPath: dir + "/hosts"))
-        let resolv = (try? Data(contentsOf: URL(fileURLWithPath: "/etc/resolv.conf"))) ?? Data()
-        try resolv.write(to: URL(fileURLWithPath: dir + "/resolv.conf"))
+        try FileSystem.writeFile(dir + "/hosts", hosts)
+        try FileSystem.writeFile(dir + "/resolv.conf", (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? "")
     }
 }

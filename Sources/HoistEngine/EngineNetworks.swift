@@ -1,5 +1,6 @@
 import Foundation
 import HoistCore
+import HoistSys
 import HoistAPIModels
 import HoistNetwork
 import HoistOCI
@@ -102,16 +103,16 @@ extension Engine {
             let dns = embeddedDNS.map { [$0] } ?? rec.hostConfig.Dns
             let resolv = ContainerNetworkFiles.resolvConf(host: hostResolv, nameservers: dns, search: rec.hostConfig.DnsSearch ?? [],
                                                           options: rec.hostConfig.DnsOptions ?? [], embedded: embeddedDNS != nil)
-            try? Data(hosts.utf8).write(to: URL(fileURLWithPath: dir + "/hosts"))
-            try? Data(resolv.utf8).write(to: URL(fileURLWithPath: dir + "/resolv.conf"))
+            try? FileSystem.writeFile(dir + "/hosts", hosts)
+            try? FileSystem.writeFile(dir + "/resolv.conf", resolv)
         }
         if mode == "host" || (try? network.find(mode))?.driver == "host" {
             var hosts = (try? String(contentsOfFile: "/etc/hosts", encoding: .utf8)) ?? ""
             for e in rec.hostConfig.ExtraHosts ?? [] {
                 if let sep = e.firstIndex(where: { $0 == ":" || $0 == "=" }) { hosts += "\(e[e.index(after: sep)...])\t\(e[..<sep])\n" }
             }
-            try? Data(hosts.utf8).write(to: URL(fileURLWithPath: dir + "/hosts"))
-            try? Data(hostResolv.utf8).write(to: URL(fileURLWithPath: dir + "/resolv.conf"))
+            try? FileSystem.writeFile(dir + "/hosts", hosts)
+            try? FileSystem.writeFile(dir + "/resolv.conf", hostResolv)
             return .host
         }
         if mode.hasPrefix("container:") {

@@ -1,5 +1,6 @@
 import Foundation
 import HoistCore
+import HoistSys
 
 /// The Linux bridge of a network, with its gateway address, and the kernel switches a
 /// bridge network needs (as dockerd sets them).
@@ -32,6 +33,6 @@ enum BridgeDevice {
 
     static func writeSysctl(_ path: String, _ value: String) {
         if let cur = try? String(contentsOfFile: path, encoding: .utf8), cur.trimmingCharacters(in: .whitespacesAndNewlines) == value { return }
-        try? value.write(toFile: path, atomically: false, encoding: .utf8)
+        try? FileSystem.writeFile(path, value)
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import HoistCore
+import HoistSys
 
 /// Address allocation for one network, one file per address in use
 /// (`<dir>/<ip>` holding the owner's container ID), created with O_EXCL: an address is
@@ -37,7 +38,8 @@ public struct IPAM: Sendable {
         for _ in 0..<count {
             let a = IPv4Address(candidate)
             if a != gateway, try reserve(a, owner: owner) {
-                try? "\(a)".write(toFile: dir + "/last", atomically: true, encoding: .utf8)
+                // A hint for round-robin, not a record: no sync needed.
+                try? FileSystem.writeFile(dir + "/last", "\(a)")
                 return a
             }
             candidate = candidate >= last ? first : candidate + 1
@@ -54,8 +56,8 @@ public struct IPAM: Sendable {
             throw HoistError.internal("IPAM: cannot reserve \(a): \(String(cString: strerror(errno)))")
         }
         let bytes = Array(owner.utf8)
+        // No fsync: after a crash, recovery frees every address no running container holds.
         _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        fsync(fd)
         close(fd)
         return true
     }

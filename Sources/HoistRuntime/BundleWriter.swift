@@ -1,5 +1,6 @@
 import Foundation
 import HoistCore
+import HoistSys
 import HoistOCI
 
 /// Writes the OCI bundle's `config.json` for a container, with Docker's defaults:
@@ -52,7 +53,8 @@ public enum BundleWriter {
         do { data = try enc.encode(config) } catch { throw HoistError.internal("encode config.json", cause: error) }
         do {
             try FileManager.default.createDirectory(atPath: bundleDir, withIntermediateDirectories: true)
-            try data.write(to: URL(fileURLWithPath: bundleDir + "/config.json"), options: .atomic)
+            // Rewritten before every start, so a crash mid-write costs nothing: no sync.
+            try FileSystem.writeFile(bundleDir + "/config.json", String(decoding: data, as: UTF8.self))
         } catch {
             throw HoistError.internal("write \(bundleDir)/config.json: \(error.localizedDescription)", cause: error)
         }
