@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HoistCore
+import HoistSys
 
 /// The OCI runtime binary Hoist drives.
 public struct RuntimeInfo: Sendable, Equatable {
@@ -9,7 +10,19 @@ public struct RuntimeInfo: Sendable, Equatable {
     public var name: String
     public var path: String
     public var version: String
-    public init(name: String, path: String, version: String) { self.name = name; self.path = path; self.version = version }
+    /// A sealed in-memory copy of the runtime (see `SealedRuntime`), or -1: the shims run
+    /// this one. crun and runc copy and re-execute themselves on every invocation unless
+    /// /proc/self/exe already is such a copy (their defence against a container overwriting
+    /// the host's binary, CVE-2019-5736); that cost about 2 ms per create, start and delete.
+    public var sealedCopyFD: Int32 = -1
+    public init(name: String, path: String, version: String, sealedCopyFD: Int32 = -1) {
+        self.name = name; self.path = path; self.version = version; self.sealedCopyFD = sealedCopyFD
+    }
+
+    /// The same runtime, whichever copy of it is open.
+    public static func == (a: RuntimeInfo, b: RuntimeInfo) -> Bool {
+        a.name == b.name && a.path == b.path && a.version == b.version
+    }
 }
 
 public enum RuntimeProbe {
@@ -65,6 +78,6 @@ public enum RuntimeProbe {
         }
         // "crun version 1.8.1" / "runc version 1.1.5+ds1"
         let version = first.split(separator: " ").last.map(String.init) ?? ""
-        return RuntimeInfo(name: name, path: path, version: version)
+        return RuntimeInfo(name: name, path: path, version: version, sealedCopyFD: FileSystem.sealedCopy(of: path) ?? -1)
     }
 }

@@ -62,10 +62,13 @@ public enum ShimLauncher {
         posix_spawn_file_actions_adddup2(&fa, 0, 1)
         posix_spawn_file_actions_adddup2(&fa, 0, 2)
         posix_spawn_file_actions_adddup2(&fa, fds[1], 3)  // dup2 clears close-on-exec for fd 3
+        let runtimeFD: Int32 = 4
+        if o.runtime.sealedCopyFD >= 0 { posix_spawn_file_actions_adddup2(&fa, o.runtime.sealedCopyFD, runtimeFD) }
         var attr = SpawnAttributes()
         defer { attr.destroy() }
         var args = [o.shimPath, "--id", o.id, "--bundle", o.bundleDir, "--state-dir", o.stateDir,
                     "--runtime", o.runtime.path, "--runtime-name", o.runtime.name, "--log", o.logPath]
+        if o.runtime.sealedCopyFD >= 0 { args += ["--runtime-fd", String(runtimeFD)] }
         if o.tty { args.append("--tty") }
         if o.openStdin { args.append("--stdin") }
         if o.stdinOnce { args.append("--stdin-once") }

@@ -139,6 +139,13 @@ public enum FileSystem {
         try text.withUTF8 { try writeAll(fd: fd, UnsafeRawBufferPointer($0), display: path) }
     }
 
+    /// A sealed in-memory copy of an executable (close-on-exec), or nil: executing it through
+    /// /proc/self/fd/N runs the same program from a file nobody can change.
+    public static func sealedCopy(of path: String) -> Int32? {
+        let fd = choist_sealed_copy(path)
+        return fd >= 0 ? fd : nil
+    }
+
     /// Writes the whole buffer, retrying short writes and EINTR.
     public static func writeAll(fd: Int32, _ buf: UnsafeRawBufferPointer, display: String = "file") throws {
         var off = 0

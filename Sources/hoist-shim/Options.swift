@@ -1,6 +1,6 @@
 /// Command line of the shim, as the daemon's ShimLauncher builds it:
 /// `hoist-shim --id ID --bundle DIR --state-dir DIR --runtime PATH --runtime-name crun|runc
-///  --log PATH [--log-max-size BYTES --log-max-files N] [--tty] [--stdin] [--stdin-once]` (plus `--detached`, added by the shim
+///  [--runtime-fd N] --log PATH [--log-max-size BYTES --log-max-files N] [--tty] [--stdin] [--stdin-once]` (plus `--detached`, added by the shim
 /// itself for its second stage).
 struct Options {
     var id = ""
@@ -8,6 +8,9 @@ struct Options {
     var stateDir = ""
     var runtime = ""
     var runtimeName = ""
+    /// An inherited sealed copy of the runtime to execute instead of `runtime` (see the
+    /// daemon's RuntimeInfo.sealedCopyFD).
+    var runtimeFD: Int32?
     var logPath = ""
     /// Log rotation (json-file's max-size/max-file); 0 = none.
     var logMaxSize: Int64 = 0
@@ -33,6 +36,9 @@ struct Options {
             case "--state-dir": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.stateDir = v
             case "--runtime": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.runtime = v
             case "--runtime-name": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.runtimeName = v
+            case "--runtime-fd":
+                guard let v = value(a), let n = Int32(v), n > 3 else { return .failure(.init("bad value for \(a)")) }
+                o.runtimeFD = n
             case "--log": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.logPath = v
             case "--log-max-size":
                 guard let v = value(a), let n = Int64(v), n >= 0 else { return .failure(.init("bad value for \(a)")) }

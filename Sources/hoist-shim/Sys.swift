@@ -86,13 +86,13 @@ enum Sys {
 
     /// Closes every inherited descriptor above `keep` (the daemon may leak some, and a
     /// shim must not hold, say, the daemon's sockets open).
-    static func closeInheritedFDs(above keep: Int32) {
+    static func closeInheritedFDs(above keep: Int32, keeping extra: Int32? = nil) {
         guard let dir = opendir("/proc/self/fd") else { return }
         let dfd = dirfd(dir)
         var toClose: [Int32] = []
         while let e = readdir(dir) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if let fd = Int32(name), fd > keep, fd != dfd { toClose.append(fd) }
+            if let fd = Int32(name), fd > keep, fd != dfd, fd != extra { toClose.append(fd) }
         }
         closedir(dir)
         for fd in toClose { close(fd) }

@@ -36,7 +36,11 @@ if devNull >= 0 {
     if devNull > 3 { close(devNull) }
 }
 Sys.setCloexec(3)
-Sys.closeInheritedFDs(above: 3)
+// The runtime's sealed copy stays open (close-on-exec: executing /proc/self/fd/N still works).
+if let fd = options.runtimeFD {
+    if fcntl(fd, F_GETFD) >= 0 { Sys.setCloexec(fd) } else { options.runtimeFD = nil }
+}
+Sys.closeInheritedFDs(above: 3, keeping: options.runtimeFD)
 _ = chdir("/")
 
 let shim = Shim(options)

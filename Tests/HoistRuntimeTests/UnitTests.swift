@@ -124,6 +124,18 @@ import Testing
         #expect(throws: HoistError.self) { try RuntimeProbe.find(preferred: "/nonexistent/crun") }
         #expect(throws: HoistError.self) { try RuntimeProbe.find(preferred: "kata-nope") }
     }
+
+    @Test func keepsASealedCopyOfTheRuntime() throws {
+        let d = try RuntimeProbe.find(preferred: "crun")
+        #expect(d.sealedCopyFD >= 0)
+        // Sealed against writes, growth, shrinking and further sealing (what crun checks).
+        let seals = fcntl(d.sealedCopyFD, 1034 /* F_GET_SEALS */)
+        #expect(seals & 0xF == 0xF)
+        #expect(fcntl(d.sealedCopyFD, F_GETFD) & FD_CLOEXEC != 0)
+        // The copy runs as the runtime itself.
+        let (status, out) = try Subprocess.capture("/proc/self/fd/\(d.sealedCopyFD)", ["crun", "--version"])
+        #expect(status == 0 && out.hasPrefix("crun version \(d.version)"))
+    }
 }
 
 @Suite struct SeccompFilterCacheTests {

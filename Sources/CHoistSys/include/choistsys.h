@@ -36,4 +36,8 @@ int choist_syncfs(int fd);
 
 /* accept4(fd, NULL, NULL, SOCK_CLOEXEC) filling a sockaddr_in's peer address. */
 int choist_accept_cloexec(int fd, void *addr, unsigned int *addrlen);
+
+/* A sealed (write, grow, shrink, seal) memfd copy of the file at `path`, close-on-exec;
+ * or -errno. crun and runc skip their self-copy and re-exec when /proc/self/exe is one. */
+int choist_sealed_copy(const char *path);
 #endif
