@@ -124,7 +124,8 @@ extension Engine {
         }
         let pid: Int32
         do {
-            if case .created(let p) = try await shim.state() { pid = p } else { pid = 0 }
+            // The launch reported the pid: no STATE round trip on the way to START.
+            if let p = shim.createdPid { pid = p } else if case .created(let p) = try await shim.state() { pid = p } else { pid = 0 }
             if let unknownSeccompProfile { seccompFilters.learn(unknownSeccompProfile, containerID: id) }
             try await shim.start()
         } catch {

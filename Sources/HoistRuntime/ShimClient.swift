@@ -38,8 +38,10 @@ public struct ExitRecord: Sendable, Equatable {
 /// call), so a restarted daemon adopts a running container with just `init(stateDir:)`.
 public final class ShimClient: Sendable {
     public let stateDir: String
+    /// The container's init process as the launch reported it (nil for an adopted shim).
+    public let createdPid: Int32?
 
-    public init(stateDir: String) { self.stateDir = stateDir }
+    public init(stateDir: String, createdPid: Int32? = nil) { self.stateDir = stateDir; self.createdPid = createdPid }
 
     public var socketPath: String { stateDir + "/shim.sock" }
 

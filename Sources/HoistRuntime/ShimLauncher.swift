@@ -101,7 +101,7 @@ public enum ShimLauncher {
         }
         let status = String(decoding: line, as: UTF8.self)
         if status.hasPrefix("created ") {
-            return ShimClient(stateDir: o.stateDir)
+            return ShimClient(stateDir: o.stateDir, createdPid: Int32(status.dropFirst(8)))
         }
         if status.hasPrefix("error ") {
             throw runtimeError("OCI runtime create failed: " + status.dropFirst(6))
