@@ -85,21 +85,30 @@ extension Engine {
         let dir = paths.containerDir(id)
         let stateDir = paths.stateDir(id)
         let unknownSeccompProfile: RuntimeSpec.Seccomp?
+        var pendingNetwork: PendingNetwork?
         do {
+            // The kernel builds the network while the rootfs is mounted and the bundle written.
+            let pending = try beginNetworkSetUp(id)
+            pendingNetwork = pending
             try mountRootfs(id: id, image: image)
             let user = try UserResolver.resolve(rec.config.User, rootfs: rootfs)
             var spec = processSpec(rec, user: user, dir: dir)
             spec.mounts = try await prepareMounts(rec, rootfs: rootfs)
-            spec.network = try setUpNetwork(id)
+            spec.network = pending.ready ?? .path(network.netnsPath(id))
             spec.env = addingLinkEnvironment(spec.env, rec)
             unknownSeccompProfile = try BundleWriter.write(id: id, spec: spec, rootfs: rootfs, bundleDir: dir,
                                                            seccompFilters: runtime.name == "crun" ? seccompFilters : nil)
+            // The runtime needs the namespace from here on.
+            if pending.ready == nil { _ = try await finishNetworkSetUp(id, pending) }
+            pendingNetwork = nil
             // The previous run's shim answers waits before it deletes the runtime state:
             // let it finish, so the runtime never sees the ID twice.
             await Engine.waitForShimExit(stateDir: stateDir)
             try FileSystem.removeTree(stateDir)
             try FileSystem.mkdirAll(stateDir)
         } catch {
+            // A network still being built is finished first, so that releasing it frees all of it.
+            if let t = pendingNetwork?.task { _ = try? await t.value }
             // Waiters (`run`'s wait, `--rm`) learn of it as of any failed start.
             await startFailed(id, error: error)
             throw error

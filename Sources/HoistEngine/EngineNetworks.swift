@@ -87,25 +87,24 @@ extension Engine {
 
     // MARK: start / stop
 
-    /// Builds the container's network before the runtime starts it; writes hosts and resolv.conf.
-    func setUpNetwork(_ id: String) throws -> NetworkNamespace {
-        guard var rec = containers[id] else { throw HoistError.notFound("No such container: \(id)") }
+    /// A container's network on its way up: host and `container:` modes are done at once;
+    /// a namespace of its own is built by `task` while the start goes on (mounting the rootfs,
+    /// writing the bundle), and `finishNetworkSetUp` waits for it before the runtime runs.
+    struct PendingNetwork: Sendable {
+        var ready: NetworkNamespace?
+        var task: Task<SandboxState, any Error>?
+        /// /etc/hosts lines of the legacy links.
+        var linkEntries: [String] = []
+    }
+
+    /// Starts building the container's network; hosts and resolv.conf follow in `finishNetworkSetUp`.
+    func beginNetworkSetUp(_ id: String) throws -> PendingNetwork {
+        guard let rec = containers[id] else { throw HoistError.notFound("No such container: \(id)") }
         releaseNetwork(id)
         let dir = paths.containerDir(id)
         let mode = networkMode(rec)
         let hostname = rec.config.Hostname ?? String(id.prefix(12))
         let hostResolv = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
-        /// `embeddedDNS`: the container's resolver is the network's DNS server, which
-        /// forwards to its `--dns` servers; else `--dns` replaces the host's servers.
-        func writeFiles(ips: [String], embeddedDNS: String?, links: [String] = []) {
-            let hosts = ContainerNetworkFiles.hosts(hostname: hostname, domainname: rec.config.Domainname, ips: ips,
-                                                    extraHosts: rec.hostConfig.ExtraHosts ?? [], extraLines: links)
-            let dns = embeddedDNS.map { [$0] } ?? rec.hostConfig.Dns
-            let resolv = ContainerNetworkFiles.resolvConf(host: hostResolv, nameservers: dns, search: rec.hostConfig.DnsSearch ?? [],
-                                                          options: rec.hostConfig.DnsOptions ?? [], embedded: embeddedDNS != nil)
-            try? FileSystem.writeFile(dir + "/hosts", hosts)
-            try? FileSystem.writeFile(dir + "/resolv.conf", resolv)
-        }
         if mode == "host" || (try? network.find(mode))?.driver == "host" {
             var hosts = (try? String(contentsOfFile: "/etc/hosts", encoding: .utf8)) ?? ""
             for e in rec.hostConfig.ExtraHosts ?? [] {
@@ -113,19 +112,19 @@ extension Engine {
             }
             try? FileSystem.writeFile(dir + "/hosts", hosts)
             try? FileSystem.writeFile(dir + "/resolv.conf", hostResolv)
-            return .host
+            return PendingNetwork(ready: .host)
         }
         if mode.hasPrefix("container:") {
             let other = try lookup(String(mode.dropFirst("container:".count)))
             guard other.isRunning, let s = other.sandbox else {
-                if other.isRunning && networkMode(other) == "host" { return .host }
+                if other.isRunning && networkMode(other) == "host" { return PendingNetwork(ready: .host) }
                 throw HoistError.conflict("cannot join network of a non running container: \(other.id)")
             }
             let odir = paths.containerDir(other.id)
             for f in ["hosts", "resolv.conf"] {
                 if let d = FileManager.default.contents(atPath: odir + "/" + f) { try? d.write(to: URL(fileURLWithPath: dir + "/" + f)) }
             }
-            return .path(s.netnsPath)
+            return PendingNetwork(ready: .path(s.netnsPath))
         }
         var requests: [EndpointRequest] = []
         let eps = rec.endpoints ?? [:]
@@ -143,19 +142,52 @@ extension Engine {
         let isInternal = requests.first.flatMap { try? network.find($0.network) }?.internal_ ?? false
         let ports = requests.isEmpty || isInternal ? [] : try requestedPorts(rec)
         let links = try legacyLinks(rec)
-        let t0 = Timestamps.nowNanos()
-        let state = try network.attach(containerID: id, dnsNames: [rec.name, String(id.prefix(12)), hostname],
-                                       endpoints: requests, ports: ports, endpointName: rec.name)
-        logger.debug("network setup of \(id.prefix(12)): \((Timestamps.nowNanos() - t0) / 1000) us")
+        let net = network, log = logger
+        let dnsNames = [rec.name, String(id.prefix(12)), hostname], name = rec.name
+        let task = Task.detached { () throws -> SandboxState in
+            let t0 = Timestamps.nowNanos()
+            let state = try net.attach(containerID: id, dnsNames: dnsNames, endpoints: requests, ports: ports, endpointName: name)
+            log.debug("network setup of \(id.prefix(12)): \((Timestamps.nowNanos() - t0) / 1000) us")
+            return state
+        }
+        return PendingNetwork(task: task, linkEntries: Self.linkHostsEntries(links))
+    }
+
+    /// Waits for the namespace `beginNetworkSetUp` started, records it and writes hosts and
+    /// resolv.conf for it.
+    func finishNetworkSetUp(_ id: String, _ pending: PendingNetwork) async throws -> NetworkNamespace {
+        if let ready = pending.ready { return ready }
+        guard let task = pending.task else { return .new }
+        let state = try await task.value
+        guard var rec = containers[id] else {
+            network.release(containerID: id, state: state)
+            throw HoistError.notFound("No such container: \(id)")
+        }
         rec.sandbox = state
         save(rec)
         var userNet: EndpointState?
         if let ep = state.endpoints.first, let n = try? network.find(ep.networkID), n.isUserDefined { userNet = ep }
         network.setUpstreamDNS(containerID: id, servers: rec.hostConfig.Dns ?? [])
-        writeFiles(ips: state.endpoints.map { "\($0.ip)" }, embeddedDNS: userNet?.gateway.map { "\($0)" },
-                   links: Self.linkHostsEntries(links))
+        writeNetworkFiles(rec, ips: state.endpoints.map { "\($0.ip)" }, embeddedDNS: userNet?.gateway.map { "\($0)" },
+                          links: pending.linkEntries)
         if let ep = state.endpoints.first, ep.networkID == network.defaultBridge?.id { refreshLinkingParents(of: rec, ip: "\(ep.ip)") }
         return .path(state.netnsPath)
+    }
+
+    /// hosts and resolv.conf of a container with a namespace of its own. `embeddedDNS`: the
+    /// container's resolver is the network's DNS server, which forwards to its `--dns` servers;
+    /// else `--dns` replaces the host's servers.
+    func writeNetworkFiles(_ rec: ContainerRecord, ips: [String], embeddedDNS: String?, links: [String] = []) {
+        let dir = paths.containerDir(rec.id)
+        let hostname = rec.config.Hostname ?? String(rec.id.prefix(12))
+        let hostResolv = (try? String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)) ?? ""
+        let hosts = ContainerNetworkFiles.hosts(hostname: hostname, domainname: rec.config.Domainname, ips: ips,
+                                                extraHosts: rec.hostConfig.ExtraHosts ?? [], extraLines: links)
+        let dns = embeddedDNS.map { [$0] } ?? rec.hostConfig.Dns
+        let resolv = ContainerNetworkFiles.resolvConf(host: hostResolv, nameservers: dns, search: rec.hostConfig.DnsSearch ?? [],
+                                                      options: rec.hostConfig.DnsOptions ?? [], embedded: embeddedDNS != nil)
+        try? FileSystem.writeFile(dir + "/hosts", hosts)
+        try? FileSystem.writeFile(dir + "/resolv.conf", resolv)
     }
 
     /// Frees the namespace, addresses and ports of a container that is not running. Idempotent.
