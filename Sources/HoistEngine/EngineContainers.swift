@@ -12,8 +12,10 @@ extension Engine {
 
     public func createContainer(name: String?, request: ContainerCreateRequest) async throws -> ContainerCreateResponse {
         guard let imageName = request.config.Image, !imageName.isEmpty else { throw HoistError.invalid("No image specified") }
-        // `run` starts right after create: get the cgroup lock's wait out of the way now.
+        // `run` starts right after create: get the cgroup lock's wait out of the way now, and
+        // have a shim ready.
         CgroupMigrationWarmup.begin()
+        ShimLauncher.prepareSpare(shimPath: config.shimPath, runtime: runtime)
         let image = try images.resolve(imageName)
         try ContainerConfigMerger.validate(request.hostConfig)
         try LogRotation.validate(request.hostConfig.LogConfig)

@@ -50,51 +50,31 @@ public enum ShimLauncher {
         // Leftovers of a previous run of the same container must not be mistaken for this one's.
         for f in ["exit", "started", "init.pid"] { unlink(o.stateDir + "/" + f) }
 
-        var fds: [Int32] = [-1, -1]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
-            throw HoistError.internal("socketpair: \(errnoString())")
+        let args = arguments(o)
+        let statusFD: Int32
+        // A shim started ahead of need skips its exec and fork; the next one starts meanwhile.
+        if let spare = SpareShim.take(shimPath: o.shimPath, runtime: o.runtime), SpareShim.send(args, to: spare) {
+            statusFD = spare
+        } else {
+            statusFD = try spawn(shimPath: o.shimPath, runtime: o.runtime, args: args)
         }
-        defer { close(fds[0]) }
-        var fa = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fa)
-        defer { posix_spawn_file_actions_destroy(&fa) }
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0)
-        posix_spawn_file_actions_adddup2(&fa, 0, 1)
-        posix_spawn_file_actions_adddup2(&fa, 0, 2)
-        posix_spawn_file_actions_adddup2(&fa, fds[1], 3)  // dup2 clears close-on-exec for fd 3
-        let runtimeFD: Int32 = 4
-        if o.runtime.sealedCopyFD >= 0 { posix_spawn_file_actions_adddup2(&fa, o.runtime.sealedCopyFD, runtimeFD) }
-        var attr = SpawnAttributes()
-        defer { attr.destroy() }
-        var args = [o.shimPath, "--id", o.id, "--bundle", o.bundleDir, "--state-dir", o.stateDir,
-                    "--runtime", o.runtime.path, "--runtime-name", o.runtime.name, "--log", o.logPath]
-        if o.runtime.sealedCopyFD >= 0 { args += ["--runtime-fd", String(runtimeFD)] }
-        if o.tty { args.append("--tty") }
-        if o.openStdin { args.append("--stdin") }
-        if o.stdinOnce { args.append("--stdin-once") }
-        if o.logMaxSize > 0 { args += ["--log-max-size", String(o.logMaxSize), "--log-max-files", String(o.logMaxFiles)] }
-        let pid: pid_t
-        do {
-            pid = try Subprocess.spawn(o.shimPath, args, fileActions: &fa, attr: &attr.attr)
-        } catch {
-            close(fds[1])
-            throw HoistError.internal("start hoist-shim (\(o.shimPath)): \(errnoString())")
+        defer {
+            close(statusFD)
+            // The next container's shim starts once this one has reported.
+            SpareShim.prepare(shimPath: o.shimPath, runtime: o.runtime)
         }
-        close(fds[1])
-        // The first stage only forks the real shim and exits: reap it now.
-        _ = Subprocess.waitForExit(pid)
 
         var line: [UInt8] = []
         var b: UInt8 = 0
         while true {
             // `runtime create` normally takes milliseconds; a hung hook must not hang us forever.
-            var pfd = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            var pfd = pollfd(fd: statusFD, events: Int16(POLLIN), revents: 0)
             let ready = poll(&pfd, 1, 300_000)
             if ready < 0 && errno == EINTR { continue }
             if ready <= 0 {
                 throw HoistError.internal("hoist-shim for \(o.id): timed out waiting for the OCI runtime to create the container")
             }
-            let n = read(fds[0], &b, 1)
+            let n = read(statusFD, &b, 1)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 || b == 0x0A { break }
             line.append(b)
@@ -107,6 +87,57 @@ public enum ShimLauncher {
             throw runtimeError("OCI runtime create failed: " + status.dropFirst(6))
         }
         throw HoistError.internal("hoist-shim for \(o.id) exited without reporting the container's creation")
+    }
+
+    /// Starts a spare shim in the background (see `SpareShim`), so the next launch skips
+    /// the shim's exec.
+    public static func prepareSpare(shimPath: String, runtime: RuntimeInfo) {
+        SpareShim.prepare(shimPath: shimPath, runtime: runtime)
+    }
+
+    /// The shim's command line for a container (without the program).
+    static func arguments(_ o: ShimLaunchOptions) -> [String] {
+        var args = ["--id", o.id, "--bundle", o.bundleDir, "--state-dir", o.stateDir,
+                    "--runtime", o.runtime.path, "--runtime-name", o.runtime.name, "--log", o.logPath]
+        if o.runtime.sealedCopyFD >= 0 { args += ["--runtime-fd", String(runtimeFD)] }
+        if o.tty { args.append("--tty") }
+        if o.openStdin { args.append("--stdin") }
+        if o.stdinOnce { args.append("--stdin-once") }
+        if o.logMaxSize > 0 { args += ["--log-max-size", String(o.logMaxSize), "--log-max-files", String(o.logMaxFiles)] }
+        return args
+    }
+
+    /// Where a shim finds the runtime's sealed copy.
+    static let runtimeFD: Int32 = 4
+
+    /// Spawns `hoist-shim ARGS` with fd 3 = a status socket, fd 4 = the runtime's sealed copy;
+    /// reaps its first stage and returns the daemon's end of the socket.
+    static func spawn(shimPath: String, runtime: RuntimeInfo, args: [String]) throws -> Int32 {
+        var fds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw HoistError.internal("socketpair: \(errnoString())")
+        }
+        var fa = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fa)
+        defer { posix_spawn_file_actions_destroy(&fa) }
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0)
+        posix_spawn_file_actions_adddup2(&fa, 0, 1)
+        posix_spawn_file_actions_adddup2(&fa, 0, 2)
+        posix_spawn_file_actions_adddup2(&fa, fds[1], 3)  // dup2 clears close-on-exec for fd 3
+        if runtime.sealedCopyFD >= 0 { posix_spawn_file_actions_adddup2(&fa, runtime.sealedCopyFD, runtimeFD) }
+        var attr = SpawnAttributes()
+        defer { attr.destroy() }
+        let pid: pid_t
+        do {
+            pid = try Subprocess.spawn(shimPath, [shimPath] + args, fileActions: &fa, attr: &attr.attr)
+        } catch {
+            close(fds[0]); close(fds[1])
+            throw HoistError.internal("start hoist-shim (\(shimPath)): \(errnoString())")
+        }
+        close(fds[1])
+        // The first stage only forks the real shim and exits: reap it now.
+        _ = Subprocess.waitForExit(pid)
+        return fds[0]
     }
 
     /// Docker answers 400 for a command that cannot be executed, 500 otherwise.

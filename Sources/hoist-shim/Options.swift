@@ -1,7 +1,9 @@
 /// Command line of the shim, as the daemon's ShimLauncher builds it:
 /// `hoist-shim --id ID --bundle DIR --state-dir DIR --runtime PATH --runtime-name crun|runc
 ///  [--runtime-fd N] --log PATH [--log-max-size BYTES --log-max-files N] [--tty] [--stdin] [--stdin-once]` (plus `--detached`, added by the shim
-/// itself for its second stage).
+/// itself for its second stage). `hoist-shim --standby [--runtime-fd N]` starts a shim ahead of
+/// need: it detaches as usual, then reads the rest of its command line from fd 3
+/// (`<byte count>\n` and NUL-terminated arguments) when the daemon has a container for it.
 struct Options {
     var id = ""
     var bundle = ""
@@ -19,6 +21,8 @@ struct Options {
     var stdin = false
     var stdinOnce = false
     var detached = false
+    /// Started ahead of need: detach, then wait for the container's arguments on fd 3.
+    var standby = false
 
     static func parse(_ args: [String]) -> Result<Options, ShimFailure> {
         var o = Options()
@@ -50,10 +54,12 @@ struct Options {
             case "--stdin": o.stdin = true
             case "--stdin-once": o.stdinOnce = true
             case "--detached": o.detached = true
+            case "--standby": o.standby = true
             default: return .failure(.init("unknown argument \(a)"))
             }
             i += 1
         }
+        if o.standby { return .success(o) }
         for (name, v) in [("--id", o.id), ("--bundle", o.bundle), ("--state-dir", o.stateDir),
                           ("--runtime", o.runtime), ("--log", o.logPath)] where v.isEmpty {
             return .failure(.init("missing \(name)"))

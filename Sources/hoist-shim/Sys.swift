@@ -73,6 +73,33 @@ enum Sys {
         return out
     }
 
+    /// The arguments a standby shim is given (see `--standby`): `<byte count>\n`, then that
+    /// many bytes of NUL-terminated arguments. nil at EOF (the daemon went away) or on a
+    /// malformed message.
+    static func readArguments(_ fd: Int32) -> [String]? {
+        var header: [UInt8] = []
+        var b: UInt8 = 0
+        while true {
+            let n = read(fd, &b, 1)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return nil }
+            if b == 0x0A { break }
+            header.append(b)
+            if header.count > 12 { return nil }
+        }
+        guard let count = Int(String(decoding: header, as: UTF8.self)), count > 0, count <= 1 << 20 else { return nil }
+        var payload = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let n = payload.withUnsafeMutableBytes { read(fd, $0.baseAddress! + got, count - got) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return nil }
+            got += n
+        }
+        guard payload.last == 0 else { return nil }
+        return payload.dropLast().split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// Write to a temp file then rename: readers never see a torn state file.
     @discardableResult
     static func writeFileAtomic(_ path: String, _ content: String) -> Bool {

@@ -43,6 +43,25 @@ if let fd = options.runtimeFD {
 Sys.closeInheritedFDs(above: 3, keeping: options.runtimeFD)
 _ = chdir("/")
 
+if options.standby {
+    // Parked until the daemon has a container for us; EOF means it no longer needs us.
+    guard let rest = Sys.readArguments(3) else { exit(0) }
+    let runtimeFD = options.runtimeFD
+    switch Options.parse(["hoist-shim"] + rest) {
+    case .success(let o) where !o.standby:
+        options = o
+        options.detached = true
+        // Only the descriptor inherited at spawn exists here.
+        if options.runtimeFD != runtimeFD { options.runtimeFD = nil }
+    case .success:
+        Sys.writeAll(3, Array("error hoist-shim: a standby shim needs a container\n".utf8))
+        exit(2)
+    case .failure(let f):
+        Sys.writeAll(3, Array("error hoist-shim: \(f.message)\n".utf8))
+        exit(2)
+    }
+}
+
 let shim = Shim(options)
 shim.setUp()
 shim.create()

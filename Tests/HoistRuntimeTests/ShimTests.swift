@@ -294,4 +294,57 @@ struct ShimTests {
         await c.waitShimGone()
         #expect(c.leftovers() == [])
     }
+
+    /// A shim started ahead of need serves the next launch: the container runs under the
+    /// spare's process (its command line says `--standby`), with the same result.
+    @Test func spareShimServesTheNextLaunch() async throws {
+        let info = try Fixture.runtime("crun")
+        ShimLauncher.prepareSpare(shimPath: Fixture.shimPath, runtime: info)
+        var parked = false
+        for _ in 0..<200 {
+            if let fd = SpareShim.take(shimPath: Fixture.shimPath, runtime: info) {
+                // Put it back the way the launcher finds it.
+                SpareShim.park(fd, shimPath: Fixture.shimPath, runtime: info)
+                parked = true
+                break
+            }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        #expect(parked)
+        let c = TestContainer(runtime: info)
+        defer { c.cleanup() }
+        let shim = try await c.launch(.init(args: ["sh", "-c", "echo from-spare; exit 4"]))
+        let cmdline = (try? String(contentsOfFile: "/proc/\(c.shimPid)/cmdline", encoding: .utf8)) ?? ""
+        #expect(cmdline.contains("--standby"))
+        let att = try await shim.attach(stdin: false, stdout: true, stderr: false)
+        let frames = collect(att)
+        try await shim.start()
+        #expect(try await shim.waitExit() == 4)
+        #expect(text(await frames.value) == "from-spare\n")
+        await c.waitShimGone()
+        #expect(c.leftovers() == [])
+    }
+
+    /// A spare given a bad command line says so on its status socket and exits; one whose
+    /// daemon end closes exits quietly.
+    @Test func spareShimRefusesBadArgumentsAndExitsOnEOF() async throws {
+        let info = try Fixture.runtime("crun")
+        for bad in [true, false] {
+            let fd = try ShimLauncher.spawn(shimPath: Fixture.shimPath, runtime: info, args: ["--standby"])
+            if bad {
+                #expect(SpareShim.send(["--bogus"], to: fd))
+                var line: [UInt8] = []
+                var b: UInt8 = 0
+                while read(fd, &b, 1) == 1 && b != 0x0A { line.append(b) }
+                #expect(String(decoding: line, as: UTF8.self) == "error hoist-shim: unknown argument --bogus")
+            }
+            // Either way the shim is gone: its end of the socket closes.
+            shutdown(fd, Int32(SHUT_WR))
+            var b: UInt8 = 0
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            #expect(poll(&pfd, 1, 5000) == 1)
+            #expect(read(fd, &b, 1) == 0)
+            close(fd)
+        }
+    }
 }
