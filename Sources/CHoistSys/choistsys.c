@@ -16,6 +16,7 @@
 #include <linux/netlink.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <spawn.h>
 
 #ifndef STATX_MNT_ID
 #define STATX_MNT_ID 0x00001000U
@@ -129,4 +130,8 @@ int choist_sealed_copy(const char *path) {
         int e = errno; close(fd); return -e;
     }
     return fd;
+}
+
+int choist_spawn_closefrom(void *file_actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)file_actions, from);
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import HoistCore
+import HoistSys
 
 /// Runs the few host tools networking needs (`ip` for bridges, `iptables-restore`) with
 /// posix_spawn (the daemon must never fork), feeding a batch on stdin so each step is one
@@ -30,6 +31,7 @@ enum HostCommand {
         if input != nil { posix_spawn_file_actions_adddup2(&fa, inp[1], 0) } else { posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0) }
         posix_spawn_file_actions_adddup2(&fa, out[1], 1)
         posix_spawn_file_actions_adddup2(&fa, out[1], 2)
+        FileSystem.closeDescriptors(from: 3, in: &fa)
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }

@@ -129,7 +129,7 @@ public enum ShimLauncher {
         defer { attr.destroy() }
         let pid: pid_t
         do {
-            pid = try Subprocess.spawn(shimPath, [shimPath] + args, fileActions: &fa, attr: &attr.attr)
+            pid = try Subprocess.spawn(shimPath, [shimPath] + args, fileActions: &fa, attr: &attr.attr, closingFrom: runtimeFD + 1)
         } catch {
             close(fds[0]); close(fds[1])
             throw HoistError.internal("start hoist-shim (\(shimPath)): \(errnoString())")

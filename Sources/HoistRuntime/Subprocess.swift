@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HoistCore
+import HoistSys
 
 /// posix_spawn helpers for the daemon side (a multithreaded process must never fork).
 enum Subprocess {
@@ -36,8 +37,10 @@ enum Subprocess {
         return (waitForExit(pid), String(decoding: out, as: UTF8.self))
     }
 
+    /// The child gets descriptors below `closingFrom` as the file actions set them, none above.
     static func spawn(_ path: String, _ args: [String], fileActions: inout posix_spawn_file_actions_t,
-                      attr: inout posix_spawnattr_t) throws -> pid_t {
+                      attr: inout posix_spawnattr_t, closingFrom: Int32 = 3) throws -> pid_t {
+        FileSystem.closeDescriptors(from: closingFrom, in: &fileActions)
         var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
         var pid: pid_t = 0

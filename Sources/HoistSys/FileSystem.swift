@@ -139,6 +139,13 @@ public enum FileSystem {
         try text.withUTF8 { try writeAll(fd: fd, UnsafeRawBufferPointer($0), display: path) }
     }
 
+    /// Makes a posix_spawn child close every descriptor from `first` up, after the file
+    /// actions added so far: libraries (NIO's sockets and epoll descriptors among them) do not
+    /// all set close-on-exec, and a child must not hold, say, the daemon's API socket.
+    public static func closeDescriptors(from first: Int32, in actions: inout posix_spawn_file_actions_t) {
+        _ = withUnsafeMutablePointer(to: &actions) { choist_spawn_closefrom(UnsafeMutableRawPointer($0), first) }
+    }
+
     /// A sealed in-memory copy of an executable (close-on-exec), or nil: executing it through
     /// /proc/self/fd/N runs the same program from a file nobody can change.
     public static func sealedCopy(of path: String) -> Int32? {

@@ -274,7 +274,7 @@ struct ShimTests {
         let pid = try Subprocess.spawn(Fixture.shimPath, [Fixture.shimPath, "--id", c.id, "--bundle", c.bundleDir,
                                                           "--state-dir", c.stateDir, "--runtime", info.path,
                                                           "--runtime-name", info.name, "--log", c.logPath],
-                                       fileActions: &fa, attr: &attr.attr)
+                                       fileActions: &fa, attr: &attr.attr, closingFrom: 4)
         close(fds[1])
         close(fds[0])  // nobody will read the status line
         _ = Subprocess.waitForExit(pid)

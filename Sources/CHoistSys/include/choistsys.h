@@ -40,4 +40,8 @@ int choist_accept_cloexec(int fd, void *addr, unsigned int *addrlen);
 /* A sealed (write, grow, shrink, seal) memfd copy of the file at `path`, close-on-exec;
  * or -errno. crun and runc skip their self-copy and re-exec when /proc/self/exe is one. */
 int choist_sealed_copy(const char *path);
+
+/* posix_spawn_file_actions_addclosefrom_np (glibc 2.34, not in Swift's Glibc module): the
+ * child closes every descriptor >= from, whatever its close-on-exec flag. */
+int choist_spawn_closefrom(void *file_actions, int from);
 #endif
