@@ -98,6 +98,9 @@ let package = Package(
                               "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections",
                               "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime", "-lswiftSynchronization",
                               "-Xlinker", "--end-group",
+                              // Not position-independent, like the docker CLI (Go's default): the loader
+                              // then has no 96,000 relative relocations to apply at every start (-1.6 ms).
+                              "-Xclang-linker", "-no-pie",
                           ])]),
         .executableTarget(name: "hoistd", dependencies: [
             "HoistAPI", "HoistEngine",
