@@ -204,12 +204,15 @@ extension Engine {
             rec.status = .restarting
             rec.restartCount += 1
         }
-        save(rec)
+        // `run --rm`: the record is deleted in a moment, so it is not written twice on the
+        // way (a crash meanwhile leaves it running, and recovery finishes from the exit file).
+        let removing = restartIn == nil && rec.hostConfig.AutoRemove == true
+        if removing { containers[id] = rec } else { save(rec) }
         // moby 23+: how long the process ran, in whole seconds.
         let ranFor = max(0, rec.finishedAt - rec.startedAt) / 1_000_000_000
         emit("die", rec, extra: ["exitCode": String(code), "execDuration": String(ranFor)])
         unmountRootfs(id)
-        releaseNetwork(id)
+        releaseNetwork(id, persist: !removing)
         fireWaiters(id, kind: .exit, code: code)
         if let delay = restartIn {
             scheduleRestart(id, after: delay)

@@ -191,12 +191,13 @@ extension Engine {
     }
 
     /// Frees the namespace, addresses and ports of a container that is not running. Idempotent.
-    func releaseNetwork(_ id: String) {
+    /// `persist: false` leaves the stored record as it is (it is about to be deleted).
+    func releaseNetwork(_ id: String, persist: Bool = true) {
         let state = containers[id]?.sandbox
         network.release(containerID: id, state: state)
         if var rec = containers[id], rec.sandbox != nil {
             rec.sandbox = nil
-            save(rec)
+            if persist { save(rec) } else { containers[id] = rec }
         }
     }
 
