@@ -407,7 +407,10 @@ extension Engine {
         let dir = paths.containerDir(id)
         let target = dir + "/rootfs"
         if Mounts.isMountPoint(target) { return }
-        try Mounts.overlay(lowerDirs: images.lowerDirs(of: image), upperDir: dir + "/upper", workDir: dir + "/work", target: target)
+        // A `--rm` container's layer is deleted with it: no syncs for it (see Mounts.overlay).
+        let throwaway = containers[id]?.hostConfig.AutoRemove == true
+        try Mounts.overlay(lowerDirs: images.lowerDirs(of: image), upperDir: dir + "/upper", workDir: dir + "/work", target: target,
+                           volatile: throwaway)
     }
 
     func unmountRootfs(_ id: String) {

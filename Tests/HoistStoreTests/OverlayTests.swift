@@ -48,6 +48,50 @@ import HoistSys
     }
 
     /// Whiteouts written by the applier hide lower files once stacked.
+    /// A throwaway layer (`run --rm`) is mounted `volatile` (its unmount does not sync the
+    /// host's file system). The kernel marks such a work dir and refuses to mount it again;
+    /// Hoist clears the mark, so the container's files are there on the next mount.
+    @Test func volatileLayerMountsAgainWithItsFiles() throws {
+        let f = try StoreFixture()
+        let img = try f.images.importRootfs(tarPath: try f.rootfsTar(), defaults: nil, comment: nil, reference: nil)
+        let c = "\(f.root)/containers/c-throwaway"
+        for d in ["upper", "work", "rootfs"] { try FileSystem.mkdirAll("\(c)/\(d)") }
+        let target = "\(c)/rootfs"
+        for round in 1...3 {
+            try Mounts.overlay(lowerDirs: f.images.lowerDirs(of: img), upperDir: "\(c)/upper", workDir: "\(c)/work",
+                               target: target, volatile: true)
+            defer { try? Mounts.unmount(target, detach: true) }
+            if Mounts.volatileSupported {
+                #expect(isVolatile(target) == true)
+                #expect(FileSystem.exists("\(c)/work/work/incompat/volatile"))
+            }
+            if round > 1 { #expect(try FileSystem.readFile("\(target)/kept") == Array("round \(round - 1)".utf8)) }
+            try FileSystem.atomicWrite("\(target)/kept", Array("round \(round)".utf8))
+            try Mounts.unmount(target)
+        }
+        // And a plain mount of the same layer works too.
+        try Mounts.overlay(lowerDirs: f.images.lowerDirs(of: img), upperDir: "\(c)/upper", workDir: "\(c)/work", target: target)
+        defer { try? Mounts.unmount(target, detach: true) }
+        #expect(isVolatile(target) == false)
+        #expect(try FileSystem.readFile("\(target)/kept") == Array("round 3".utf8))
+    }
+
+    /// The file system's options of the mount at `target` (the last field of mountinfo).
+    func superOptions(of target: String) -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count > 4, fields[4] == target, let sep = line.range(of: " - ") else { continue }
+            return line[sep.upperBound...].split(separator: " ").last.map(String.init)
+        }
+        return nil
+    }
+
+    /// Linux 6 shows the option as `fsync=volatile`, earlier ones as `volatile`.
+    func isVolatile(_ target: String) -> Bool? {
+        superOptions(of: target).map { $0.split(separator: ",").contains { $0 == "volatile" || $0 == "fsync=volatile" } }
+    }
+
     @Test func appliedWhiteoutsHideLowerFiles() throws {
         let f = try StoreFixture()
         let base = "\(f.root)/l0", top = "\(f.root)/l1"
