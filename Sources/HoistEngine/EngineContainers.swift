@@ -116,6 +116,8 @@ extension Engine {
             throw error
         }
 
+        // The next container's shim starts once this one runs (or failed to).
+        defer { ShimLauncher.prepareSpare(shimPath: config.shimPath, runtime: runtime) }
         let shim: ShimClient
         do {
             shim = try await ShimLauncher.launch(ShimLaunchOptions(

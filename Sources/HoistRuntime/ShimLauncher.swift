@@ -58,11 +58,9 @@ public enum ShimLauncher {
         } else {
             statusFD = try spawn(shimPath: o.shimPath, runtime: o.runtime, args: args)
         }
-        defer {
-            close(statusFD)
-            // The next container's shim starts once this one has reported.
-            SpareShim.prepare(shimPath: o.shimPath, runtime: o.runtime)
-        }
+        // The next spare is the caller's to prepare (`prepareSpare`), once the container has
+        // started: on two cores its exec would compete with `runtime start`.
+        defer { close(statusFD) }
 
         var line: [UInt8] = []
         var b: UInt8 = 0

@@ -1,9 +1,10 @@
 /// Command line of the shim, as the daemon's ShimLauncher builds it:
 /// `hoist-shim --id ID --bundle DIR --state-dir DIR --runtime PATH --runtime-name crun|runc
 ///  [--runtime-fd N] --log PATH [--log-max-size BYTES --log-max-files N] [--tty] [--stdin] [--stdin-once]` (plus `--detached`, added by the shim
-/// itself for its second stage). `hoist-shim --standby [--runtime-fd N]` starts a shim ahead of
-/// need: it detaches as usual, then reads the rest of its command line from fd 3
+/// itself for its second stage). `hoist-shim --standby [--runtime-fd N] [--nice N]` starts a shim
+/// ahead of need: it detaches as usual, then reads the rest of its command line from fd 3
 /// (`<byte count>\n` and NUL-terminated arguments) when the daemon has a container for it.
+/// The daemon starts it niced; `--nice` is the value to run the container at.
 struct Options {
     var id = ""
     var bundle = ""
@@ -23,6 +24,8 @@ struct Options {
     var detached = false
     /// Started ahead of need: detach, then wait for the container's arguments on fd 3.
     var standby = false
+    /// A standby shim's nice value once it has a container (it waits niced).
+    var containerNice: Int32?
 
     static func parse(_ args: [String]) -> Result<Options, ShimFailure> {
         var o = Options()
@@ -55,6 +58,9 @@ struct Options {
             case "--stdin-once": o.stdinOnce = true
             case "--detached": o.detached = true
             case "--standby": o.standby = true
+            case "--nice":
+                guard let v = value(a), let n = Int32(v), (-20...19).contains(n) else { return .failure(.init("bad value for \(a)")) }
+                o.containerNice = n
             default: return .failure(.init("unknown argument \(a)"))
             }
             i += 1

@@ -28,6 +28,18 @@ enum Sys {
 
     static func errorString(_ e: Int32 = errno) -> String { String(cString: strerror(e)) }
 
+    /// This process's nice value (what it was started with, unless changed here).
+    static func niceness() -> Int32 {
+        errno = 0
+        let n = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        return n == -1 && errno != 0 ? 0 : n
+    }
+
+    /// Sets this process's nice value; children started afterwards inherit it.
+    static func setNiceness(_ n: Int32) {
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, n)
+    }
+
     static func setCloexec(_ fd: Int32) {
         let f = fcntl(fd, F_GETFD)
         if f >= 0 { _ = fcntl(fd, F_SETFD, f | FD_CLOEXEC) }

@@ -46,6 +46,9 @@ _ = chdir("/")
 if options.standby {
     // Parked until the daemon has a container for us; EOF means it no longer needs us.
     guard let rest = Sys.readArguments(3) else { exit(0) }
+    // Started niced, so as not to take CPU from the containers starting meanwhile; the
+    // container runs at the daemon's priority.
+    if let n = options.containerNice { Sys.setNiceness(n) }
     let runtimeFD = options.runtimeFD
     switch Options.parse(["hoist-shim"] + rest) {
     case .success(let o) where !o.standby:

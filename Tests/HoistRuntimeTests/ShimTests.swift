@@ -296,7 +296,8 @@ struct ShimTests {
     }
 
     /// A shim started ahead of need serves the next launch: the container runs under the
-    /// spare's process (its command line says `--standby`), with the same result.
+    /// spare's process (its command line says `--standby`), with the same result. The spare
+    /// waits niced (10 more than the daemon) and the container runs at the daemon's nice.
     @Test func spareShimServesTheNextLaunch() async throws {
         let info = try Fixture.runtime("crun")
         ShimLauncher.prepareSpare(shimPath: Fixture.shimPath, runtime: info)
@@ -311,18 +312,41 @@ struct ShimTests {
             try await Task.sleep(nanoseconds: 10_000_000)
         }
         #expect(parked)
+        let ours = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        // (Other daemons' spares may be about: ours is among them.)
+        #expect(Self.standbyShims().contains { Self.niceness(of: $0) == min(19, ours + 10) })
         let c = TestContainer(runtime: info)
         defer { c.cleanup() }
-        let shim = try await c.launch(.init(args: ["sh", "-c", "echo from-spare; exit 4"]))
+        let shim = try await c.launch(.init(args: ["sh", "-c", "echo from-spare; cut -d' ' -f19 /proc/self/stat; exit 4"]))
         let cmdline = (try? String(contentsOfFile: "/proc/\(c.shimPid)/cmdline", encoding: .utf8)) ?? ""
         #expect(cmdline.contains("--standby"))
+        #expect(Self.niceness(of: c.shimPid) == ours)
         let att = try await shim.attach(stdin: false, stdout: true, stderr: false)
         let frames = collect(att)
         try await shim.start()
         #expect(try await shim.waitExit() == 4)
-        #expect(text(await frames.value) == "from-spare\n")
+        #expect(text(await frames.value) == "from-spare\n\(ours)\n")
         await c.waitShimGone()
         #expect(c.leftovers() == [])
+    }
+
+    /// Processes running this build's `hoist-shim --standby`.
+    static func standbyShims() -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap { Int32($0) }.filter { pid in
+            guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            let args = raw.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return args.first == Fixture.shimPath && args.contains("--standby")
+        }
+    }
+
+    /// Field 19 of /proc/PID/stat (after the parenthesised command name).
+    static func niceness(of pid: Int32) -> Int32? {
+        guard let s = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = s.lastIndex(of: ")") else { return nil }
+        let fields = s[s.index(after: close)...].split(separator: " ")
+        // fields[0] is the state (field 3): field 19 is fields[16].
+        return fields.count > 16 ? Int32(fields[16]) : nil
     }
 
     /// A spare given a bad command line says so on its status socket and exits; one whose
