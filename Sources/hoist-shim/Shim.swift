@@ -526,6 +526,8 @@ final class Shim {
         // state and cgroup go next. The daemon waits for this shim's socket to disappear before
         // it starts the container again under the same ID.
         flushClients(deadlineMs: 2000)
+        // Clean-up yields the CPU to what the daemon does next with the exit (`run --rm`).
+        Sys.setNiceness(Sys.niceness() + 10)
         if runtime.run(["delete", o.id]) != nil { _ = runtime.run(["delete", "-f", o.id]) }
         for c in clients { c.close() }
         close(listenFD)
