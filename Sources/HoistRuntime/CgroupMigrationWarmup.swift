@@ -23,6 +23,7 @@ public enum CgroupMigrationWarmup {
     private struct State {
         var running = false
         var lastActivity: UInt64 = 0
+        var threadsStarted = 0
     }
     private static let state = Mutex(State())
     private static let procsFile: String? = ownProcsFile()
@@ -36,6 +37,7 @@ public enum CgroupMigrationWarmup {
             s.lastActivity = now
             if s.running { return false }
             s.running = true
+            s.threadsStarted += 1
             return true
         }
         guard mine else { return }
@@ -58,8 +60,9 @@ public enum CgroupMigrationWarmup {
         }
     }
 
-    /// Whether the warm-up thread is writing (tests).
+    /// Whether the warm-up thread is writing, and how many were started (tests).
     static var isRunning: Bool { state.withLock { $0.running } }
+    static var threadsStarted: Int { state.withLock { $0.threadsStarted } }
 
     static func monotonicNanos() -> UInt64 {
         var ts = timespec()
