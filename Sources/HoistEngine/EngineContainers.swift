@@ -136,12 +136,16 @@ extension Engine {
             do { try await relay.connect(shim) } catch { await relay.finish() }
         }
         let pid: Int32
+        // Asked before START: a process that exits at once is reported before the shim's
+        // clean-up, not after it.
+        let exitWatch = shim.watchExit()
         do {
             // The launch reported the pid: no STATE round trip on the way to START.
             if let p = shim.createdPid { pid = p } else if case .created(let p) = try await shim.state() { pid = p } else { pid = 0 }
             if let unknownSeccompProfile { seccompFilters.learn(unknownSeccompProfile, containerID: id) }
             try await shim.start()
         } catch {
+            exitWatch?.cancel()
             try? await shim.kill(signal: SIGKILL)
             shims[id] = nil
             await startFailed(id, error: error)
@@ -158,7 +162,7 @@ extension Engine {
         noteStarted(&now)
         save(now)
         emit("start", now)
-        monitor(id, shim)
+        monitor(id, shim, exitWatch)
     }
 
     /// Docker reports exec failures on start as the runtime words them.
@@ -182,11 +186,11 @@ extension Engine {
         if rec.hostConfig.AutoRemove == true { await removeRecord(id) }
     }
 
-    func monitor(_ id: String, _ shim: ShimClient) {
+    func monitor(_ id: String, _ shim: ShimClient, _ watch: ExitWatch? = nil) {
         let stateDir = paths.stateDir(id)
         Task {
             var code: Int32
-            do { code = try await shim.waitExit() } catch {
+            do { code = try await shim.waitExit(watch) } catch {
                 code = ExitRecord.read(stateDir: stateDir)?.code ?? 255
             }
             await self.containerExited(id, code: Int(code))
