@@ -217,8 +217,12 @@ extension Engine {
         // moby 23+: how long the process ran, in whole seconds.
         let ranFor = max(0, rec.finishedAt - rec.startedAt) / 1_000_000_000
         emit("die", rec, extra: ["exitCode": String(code), "execDuration": String(ranFor)])
-        unmountRootfs(id)
-        releaseNetwork(id, persist: !removing)
+        // An auto-removed container's rootfs and network go after its waiters are answered
+        // (removeRecord).
+        if !removing {
+            unmountRootfs(id)
+            releaseNetwork(id)
+        }
         fireWaiters(id, kind: .exit, code: code)
         if let delay = restartIn {
             scheduleRestart(id, after: delay)
@@ -296,8 +300,14 @@ extension Engine {
         guard var rec = containers[id] else { return }
         rec.status = .removing
         containers[id] = rec
-        unmountRootfs(id)
-        releaseNetwork(id)
+        // The unmount (an RCU wait in the kernel, ~2 ms here) and the network's release are
+        // no business of `run --rm`'s wait: they run right after its answer, on the actor
+        // before anything else, with the record already gone.
+        let releaseResources = { [self] in
+            unmountRootfs(id)
+            network.release(containerID: id, state: rec.sandbox)
+        }
+        if filesFirst { releaseResources() }
         try? containerStore.delete(id: id)
         containers[id] = nil
         // `rm -v` and `run --rm` take the anonymous volumes along (named ones stay).
@@ -309,6 +319,7 @@ extension Engine {
         if !filesFirst {
             fireWaiters(id, kind: .exit, code: rec.exitCode)
             fireWaiters(id, kind: .removal, code: rec.exitCode)
+            releaseResources()
         }
         // The files go after the waiters are answered (`run --rm` waits for removal); what a
         // crash leaves here is swept at the next start (`sweepOrphans`).
