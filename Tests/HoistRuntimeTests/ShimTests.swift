@@ -295,6 +295,20 @@ struct ShimTests {
         #expect(c.leftovers() == [])
     }
 
+    /// A WAIT sent before START (what the daemon does since a fast exit was reported only
+    /// after the shim's clean-up) is kept by the shim and answered with the exit status.
+    @Test func exitWatchSentBeforeStartIsAnswered() async throws {
+        let info = try Fixture.runtime("crun")
+        let c = TestContainer(runtime: info)
+        defer { c.cleanup() }
+        let shim = try await c.launch(.init(args: ["sh", "-c", "exit 6"]))
+        let watch = try #require(shim.watchExit())
+        try await shim.start()
+        #expect(try await shim.waitExit(watch) == 6)
+        await c.waitShimGone()
+        #expect(c.leftovers() == [])
+    }
+
     /// A shim started ahead of need serves the next launch: the container runs under the
     /// spare's process (its command line says `--standby`), with the same result. The spare
     /// waits niced (10 more than the daemon) and the container runs at the daemon's nice.
