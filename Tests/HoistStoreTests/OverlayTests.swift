@@ -11,11 +11,17 @@ import HoistSys
 
 /// Real mounts (we are root): every test unmounts what it mounted, by path, in a defer.
 @Suite(.serialized) struct OverlayTests {
+    /// A container's layer directories (upper, work, rootfs) under the fixture's root.
+    func containerLayer(_ f: StoreFixture, _ name: String) throws -> String {
+        let c = "\(f.root)/containers/\(name)"
+        for d in ["upper", "work", "rootfs"] { try FileSystem.mkdirAll("\(c)/\(d)") }
+        return c
+    }
+
     @Test func imageLowerDirsPlusUpperMount() throws {
         let f = try StoreFixture()
         let img = try f.images.importRootfs(tarPath: try f.rootfsTar(), defaults: nil, comment: nil, reference: nil)
-        let c = "\(f.root)/containers/c1"
-        for d in ["upper", "work", "rootfs"] { try FileSystem.mkdirAll("\(c)/\(d)") }
+        let c = try containerLayer(f, "c1")
         let target = "\(c)/rootfs"
         #expect(!Mounts.isMountPoint(target))
         try Mounts.overlay(lowerDirs: f.images.lowerDirs(of: img), upperDir: "\(c)/upper", workDir: "\(c)/work", target: target)
@@ -47,15 +53,13 @@ import HoistSys
         #expect(!FileSystem.exists(c))
     }
 
-    /// Whiteouts written by the applier hide lower files once stacked.
     /// A throwaway layer (`run --rm`) is mounted `volatile` (its unmount does not sync the
     /// host's file system). The kernel marks such a work dir and refuses to mount it again;
     /// Hoist clears the mark, so the container's files are there on the next mount.
     @Test func volatileLayerMountsAgainWithItsFiles() throws {
         let f = try StoreFixture()
         let img = try f.images.importRootfs(tarPath: try f.rootfsTar(), defaults: nil, comment: nil, reference: nil)
-        let c = "\(f.root)/containers/c-throwaway"
-        for d in ["upper", "work", "rootfs"] { try FileSystem.mkdirAll("\(c)/\(d)") }
+        let c = try containerLayer(f, "c-throwaway")
         let target = "\(c)/rootfs"
         for round in 1...3 {
             try Mounts.overlay(lowerDirs: f.images.lowerDirs(of: img), upperDir: "\(c)/upper", workDir: "\(c)/work",
@@ -92,6 +96,7 @@ import HoistSys
         superOptions(of: target).map { $0.split(separator: ",").contains { $0 == "volatile" || $0 == "fsync=volatile" } }
     }
 
+    /// Whiteouts written by the applier hide lower files once stacked.
     @Test func appliedWhiteoutsHideLowerFiles() throws {
         let f = try StoreFixture()
         let base = "\(f.root)/l0", top = "\(f.root)/l1"
@@ -213,8 +218,7 @@ import HoistSys
         let img = try f.images.importRootfs(tarPath: tar, defaults: ContainerDefaults(Cmd: ["sh"]), comment: nil,
                                            reference: try Reference(parsing: "busybox"))
         #expect(img.config.rootfs.diff_ids[0].hex == (try sha256Hex(tar)))
-        let c = "\(f.root)/containers/bb"
-        for d in ["upper", "work", "rootfs"] { try FileSystem.mkdirAll("\(c)/\(d)") }
+        let c = try containerLayer(f, "bb")
         try Mounts.overlay(lowerDirs: f.images.lowerDirs(of: f.images.resolve("busybox")), upperDir: "\(c)/upper",
                            workDir: "\(c)/work", target: "\(c)/rootfs")
         defer { try? Mounts.unmount("\(c)/rootfs", detach: true) }
