@@ -94,6 +94,30 @@ static void *netns_thread(void *arg) {
     return NULL;
 }
 
+struct new_netns_req { int nsfd; int sock; int err; };
+
+static void *new_netns_thread(void *arg) {
+    struct new_netns_req *r = arg;
+    if (unshare(CLONE_NEWNET) != 0) { r->err = errno; return NULL; }
+    int ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (ns < 0) { r->err = errno; return NULL; }
+    int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (s < 0) { r->err = errno; close(ns); return NULL; }
+    r->nsfd = ns; r->sock = s; r->err = 0;
+    /* The thread ends here, still in the new namespace: nothing else ever runs on it. */
+    return NULL;
+}
+
+int choist_new_netns(int *nsfd, int *sock) {
+    struct new_netns_req r = { -1, -1, EINVAL };
+    pthread_t t;
+    int e = pthread_create(&t, NULL, new_netns_thread, &r);
+    if (e != 0) return e;
+    pthread_join(t, NULL);
+    if (r.err == 0) { *nsfd = r.nsfd; *sock = r.sock; }
+    return r.err;
+}
+
 int choist_netlink_socket_in_netns(const char *nspath, int create) {
     struct netns_req r = { nspath, create, -EINVAL };
     pthread_t t;

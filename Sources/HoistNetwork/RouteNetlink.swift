@@ -25,6 +25,9 @@ final class RouteNetlink {
 
     deinit { close(fd) }
 
+    /// Wraps a NETLINK_ROUTE socket opened elsewhere (a spare namespace's); closes it at deinit.
+    static func adopting(fd: Int32) -> RouteNetlink { RouteNetlink(fd: fd) }
+
     static func host() throws -> RouteNetlink {
         let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0 /* NETLINK_ROUTE */)
         guard fd >= 0 else { throw Sys.error("netlink socket") }

@@ -26,9 +26,16 @@ enum Sandbox {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o444)
         guard fd >= 0 else { throw HoistError.internal("creating \(path): \(String(cString: strerror(errno)))") }
         close(fd)
+        // The next container's namespace is made meanwhile (SpareNamespace).
+        defer { SpareNamespace.prepare() }
         do {
-            let ns = try RouteNetlink.namespace(at: path, create: true)
-            try ns.setUp(index: 1)
+            let ns: RouteNetlink
+            if let spare = SpareNamespace.take(publishingAt: path) {
+                ns = spare
+            } else {
+                ns = try RouteNetlink.namespace(at: path, create: true)
+                try ns.setUp(index: 1)
+            }
             try wire(links, namespace: ns, path: path)
         } catch {
             destroy(path: path, hostVeths: links.map(\.hostVeth))

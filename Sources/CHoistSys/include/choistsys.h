@@ -30,6 +30,9 @@ dev_t choist_makedev(unsigned int major, unsigned int minor);
    bind-mounts it onto `nspath` (an existing file), which keeps it alive. Returns the socket
    (close-on-exec) or -errno. */
 int choist_netlink_socket_in_netns(const char *nspath, int create);
+/* A new network namespace, not bound to any path: an fd of it (O_CLOEXEC) and a NETLINK_ROUTE
+   socket in it, both made on a throwaway thread. 0 or an errno. */
+int choist_new_netns(int *nsfd, int *sock);
 
 /* syncfs(2): flush the whole file system holding fd. */
 int choist_syncfs(int fd);
