@@ -20,7 +20,7 @@ enum SpareNamespace {
         deinit { close(namespaceFD) }
     }
     private static let parked = Mutex<Spare?>(nil)
-    private static let starting = Mutex(false)
+    private static let preparer = BackgroundPreparer()
 
     /// Publishes the spare at `path` (an existing file) and returns a netlink socket in it;
     /// nil when there is none or it cannot be mounted (the caller makes a namespace itself).
@@ -34,20 +34,11 @@ enum SpareNamespace {
         return spare.netlink
     }
 
-    /// Makes the next spare on a background thread, niced like the spare shim: it runs while
-    /// a container starts.
+    /// Makes the next spare in the background (`BackgroundPreparer`: niced, it runs while a
+    /// container starts).
     static func prepare() {
         if parked.withLock({ $0 != nil }) { return }
-        guard starting.withLock({ busy -> Bool in
-            if busy { return false }
-            busy = true
-            return true
-        }) else { return }
-        Thread.detachNewThread {
-            defer { starting.withLock { $0 = false } }
-            errno = 0
-            let base = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-            if !(base == -1 && errno != 0), base <= 9 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, base + 10) }
+        preparer.start { _ in
             guard let made = NamespacedNetlink.newNamespace() else { return }
             let spare = Spare(namespaceFD: made.namespace, netlink: RouteNetlink.adopting(fd: made.socket))
             do { try spare.netlink.setUp(index: 1) } catch { return }

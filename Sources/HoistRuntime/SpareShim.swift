@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import HoistSys
 import Synchronization
 
 /// One shim started ahead of need (`hoist-shim --standby`), parked on its status socket.
@@ -18,7 +19,7 @@ enum SpareShim {
         var fd: Int32
     }
     private static let parked = Mutex<Parked?>(nil)
-    private static let starting = Mutex(false)
+    private static let preparer = BackgroundPreparer()
 
     static func key(_ shimPath: String, _ runtime: RuntimeInfo) -> String {
         "\(shimPath)\u{0}\(runtime.path)\u{0}\(runtime.sealedCopyFD)"
@@ -59,29 +60,15 @@ enum SpareShim {
         return true
     }
 
-    /// Starts a spare in the background unless one is parked or on its way.
+    /// Starts a spare in the background unless one is parked or on its way. It starts niced
+    /// (`BackgroundPreparer`) and returns to the daemon's nice (`--nice`) when it gets a
+    /// container.
     static func prepare(shimPath: String, runtime: RuntimeInfo) {
         if parked.withLock({ $0?.key == key(shimPath, runtime) }) { return }
-        guard starting.withLock({ busy -> Bool in
-            if busy { return false }
-            busy = true
-            return true
-        }) else { return }
-        Thread.detachNewThread {
-            defer { starting.withLock { $0 = false } }
+        preparer.start { niceBefore in
             var args = ["--standby"]
             if runtime.sealedCopyFD >= 0 { args += ["--runtime-fd", String(ShimLauncher.runtimeFD)] }
-            // The spare's exec and start-up come when a container is starting or exiting; on
-            // two cores they took the CPU from its shim (its exit seen 3 ms late, traced). A
-            // Linux nice value is per thread and inherited: this thread spawns niced, and
-            // the spare returns to the daemon's value when it gets a container (who 0 is this
-            // thread on Linux).
-            errno = 0
-            let base = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-            if !(base == -1 && errno != 0), base <= 9,
-               setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, base + 10) == 0 {
-                args += ["--nice", String(base)]
-            }
+            if let niceBefore { args += ["--nice", String(niceBefore)] }
             guard let fd = try? ShimLauncher.spawn(shimPath: shimPath, runtime: runtime, args: args) else { return }
             park(fd, shimPath: shimPath, runtime: runtime)
         }
