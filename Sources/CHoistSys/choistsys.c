@@ -72,24 +72,18 @@ int choist_mount_in_dir(const char *dir, const char *source, const char *target,
     return r.err;
 }
 
-struct netns_req { const char *path; int create; int result; };
+struct netns_req { const char *path; int result; };
 
 static void *netns_thread(void *arg) {
     struct netns_req *r = arg;
-    if (r->create) {
-        if (unshare(CLONE_NEWNET) != 0) { r->result = -errno; return NULL; }
-        if (mount("/proc/thread-self/ns/net", r->path, NULL, MS_BIND, NULL) != 0) { r->result = -errno; return NULL; }
-    } else {
-        int fd = open(r->path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) { r->result = -errno; return NULL; }
-        int rc = setns(fd, CLONE_NEWNET);
-        int e = errno;
-        close(fd);
-        if (rc != 0) { r->result = -e; return NULL; }
-    }
+    int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { r->result = -errno; return NULL; }
+    int rc = setns(fd, CLONE_NEWNET);
+    int e = errno;
+    close(fd);
+    if (rc != 0) { r->result = -e; return NULL; }
     int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     r->result = s >= 0 ? s : -errno;
-    if (s < 0 && r->create) umount2(r->path, MNT_DETACH);
     /* The thread ends here, still in the other namespace: nothing else ever runs on it. */
     return NULL;
 }
@@ -118,8 +112,8 @@ int choist_new_netns(int *nsfd, int *sock) {
     return r.err;
 }
 
-int choist_netlink_socket_in_netns(const char *nspath, int create) {
-    struct netns_req r = { nspath, create, -EINVAL };
+int choist_netlink_socket_in_netns(const char *nspath) {
+    struct netns_req r = { nspath, -EINVAL };
     pthread_t t;
     int e = pthread_create(&t, NULL, netns_thread, &r);
     if (e != 0) return -e;

@@ -10,8 +10,8 @@ import HoistSys
 /// the two `ip` processes per container that dominated network setup.
 ///
 /// A socket works on the network namespace it was opened in: `host()` in hoistd's own,
-/// `namespace(at:create:)` in a container's (opened by a short-lived thread in CHoistSys,
-/// so no thread of hoistd ever changes namespace).
+/// `namespace(at:)` in a container's, `NetworkNamespace.make()` in a new one (each opened by a
+/// short-lived thread in CHoistSys, so no thread of hoistd ever changes namespace).
 final class RouteNetlink {
     private let fd: Int32
     private var sequence: UInt32 = 0
@@ -34,11 +34,10 @@ final class RouteNetlink {
         return RouteNetlink(fd: fd)
     }
 
-    /// A socket in the namespace at `path`; with `create`, a new namespace bind-mounted there
-    /// (the file must exist).
-    static func namespace(at path: String, create: Bool) throws -> RouteNetlink {
-        let fd = NamespacedNetlink.netlinkSocket(path: path, create: create)
-        guard fd >= 0 else { throw Sys.error(create ? "creating network namespace" : "entering network namespace", path, errno: -fd) }
+    /// A socket in the namespace at `path`.
+    static func namespace(at path: String) throws -> RouteNetlink {
+        let fd = NamespacedNetlink.netlinkSocket(path: path)
+        guard fd >= 0 else { throw Sys.error("entering network namespace", path, errno: -fd) }
         return RouteNetlink(fd: fd)
     }
 

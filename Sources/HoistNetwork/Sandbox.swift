@@ -26,16 +26,10 @@ enum Sandbox {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o444)
         guard fd >= 0 else { throw HoistError.internal("creating \(path): \(String(cString: strerror(errno)))") }
         close(fd)
-        // The next container's namespace is made meanwhile (SpareNamespace).
-        defer { SpareNamespace.prepare() }
+        // The next container's namespace is made meanwhile.
+        defer { NetworkNamespace.prepareSpare() }
         do {
-            let ns: RouteNetlink
-            if let spare = SpareNamespace.take(publishingAt: path) {
-                ns = spare
-            } else {
-                ns = try RouteNetlink.namespace(at: path, create: true)
-                try ns.setUp(index: 1)
-            }
+            let ns = try (NetworkNamespace.takeSpare() ?? NetworkNamespace.make()).publish(at: path)
             try wire(links, namespace: ns, path: path)
         } catch {
             destroy(path: path, hostVeths: links.map(\.hostVeth))
@@ -46,7 +40,7 @@ enum Sandbox {
     /// Adds links to an existing namespace (`network connect` of a running container).
     static func add(path: String, links: [Link]) throws {
         do {
-            try wire(links, namespace: try RouteNetlink.namespace(at: path, create: false), path: path)
+            try wire(links, namespace: try RouteNetlink.namespace(at: path), path: path)
         } catch {
             deleteLinks(links.map(\.hostVeth))
             throw HoistError.internal("network connect: \(error)")

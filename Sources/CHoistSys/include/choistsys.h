@@ -26,10 +26,8 @@ dev_t choist_makedev(unsigned int major, unsigned int minor);
 
 /* A NETLINK_ROUTE socket bound to the network namespace at `nspath`, opened on a short-lived
    thread that enters that namespace (setns) so no other thread of the process ever changes
-   namespace. With `create` != 0 the thread first makes a new namespace (unshare) and
-   bind-mounts it onto `nspath` (an existing file), which keeps it alive. Returns the socket
-   (close-on-exec) or -errno. */
-int choist_netlink_socket_in_netns(const char *nspath, int create);
+   namespace. Returns the socket (close-on-exec) or -errno. */
+int choist_netlink_socket_in_netns(const char *nspath);
 /* A new network namespace, not bound to any path: an fd of it (O_CLOEXEC) and a NETLINK_ROUTE
    socket in it, both made on a throwaway thread. 0 or an errno. */
 int choist_new_netns(int *nsfd, int *sock);

@@ -7,14 +7,14 @@ import Testing
 
 /// The namespace made ahead of need is the one a sandbox gets, published at its path with
 /// loopback up; the sandbox's teardown leaves nothing mounted. Needs root (we are).
-@Suite(.serialized) struct SpareNamespaceTests {
+@Suite(.serialized) struct NetworkNamespaceTests {
     @Test(.enabled(if: getuid() == 0))
     func sandboxGetsTheSpareNamespace() async throws {
-        SpareNamespace.prepare()
+        NetworkNamespace.prepareSpare()
         var spare: UInt64?
         for _ in 0..<200 where spare == nil {
             try await Task.sleep(nanoseconds: 10_000_000)
-            spare = SpareNamespace.parkedInode
+            spare = NetworkNamespace.spareInode
         }
         let inode = try #require(spare)
 
