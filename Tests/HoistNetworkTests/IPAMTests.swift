@@ -24,9 +24,13 @@ import Testing
     }
 }
 
-@Suite struct IPAMTests {
+/// A class suite: each test gets an instance, whose deinit removes the IPAM's directory.
+@Suite final class IPAMTests {
+    let dir = NSTemporaryDirectory() + "ipam-\(UUID().uuidString)"
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
+
     func tempIPAM(_ cidr: String) -> IPAM {
-        let dir = NSTemporaryDirectory() + "ipam-\(UUID().uuidString)"
         let s = IPv4Subnet(cidr)!
         return IPAM(dir: dir, subnet: s, gateway: s.host(1))
     }
