@@ -117,18 +117,14 @@ public final class ShimClient: Sendable {
     /// the wait.
     public func waitExit(_ watch: ExitWatch? = nil) async throws -> Int32 {
         let dir = stateDir
-        guard let conn = watch?.conn ?? watchExit()?.conn else {
+        guard let watch = watch ?? watchExit() else {
             if let r = ExitRecord.read(stateDir: dir) { return r.code }
             throw HoistError(.unavailable, "hoist-shim of \(dir) is not running and recorded no exit")
         }
-        let answer: String? = try await withTaskCancellationHandler {
-            try await Blocking.run {
-                let line = conn.readLine()
-                conn.close()
-                return line
-            }
+        let answer = await withTaskCancellationHandler {
+            await watch.answer()
         } onCancel: {
-            conn.close()
+            watch.cancel()
         }
         try Task.checkCancellation()
         if let answer, answer.hasPrefix("EXIT "), let code = Int32(answer.dropFirst(5)) { return code }
@@ -172,10 +168,46 @@ public final class ShimClient: Sendable {
     }
 }
 
-/// A WAIT already sent to a shim (`ShimClient.watchExit()`).
-public final class ExitWatch: Sendable {
+/// A WAIT already sent to a shim (`ShimClient.watchExit()`). Its reader thread starts at
+/// once, so the answer is taken the moment the shim sends it: a thread started only when
+/// someone awaits it came after the start's bookkeeping (traced: 1–2 ms on `run`'s exit).
+public final class ExitWatch: @unchecked Sendable {
     let conn: UnixConnection
-    init(_ conn: UnixConnection) { self.conn = conn }
-    /// Abandons the wait (a start that failed).
+    private let lock = NSLock()
+    private var line: String?
+    private var answered = false
+    private var waiters: [CheckedContinuation<String?, Never>] = []
+
+    init(_ conn: UnixConnection) {
+        self.conn = conn
+        Blocking.detach { [self] in
+            let l = conn.readLine()
+            conn.close()
+            lock.lock()
+            line = l
+            answered = true
+            let w = waiters
+            waiters = []
+            lock.unlock()
+            for c in w { c.resume(returning: l) }
+        }
+    }
+
+    /// The shim's answer line (`EXIT <code>`), or nil if the connection ended without one.
+    func answer() async -> String? {
+        await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
+            lock.lock()
+            if answered {
+                let l = line
+                lock.unlock()
+                c.resume(returning: l)
+            } else {
+                waiters.append(c)
+                lock.unlock()
+            }
+        }
+    }
+
+    /// Abandons the wait (a start that failed, a cancelled waiter): the reader wakes with nil.
     public func cancel() { conn.close() }
 }
