@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import HoistClient
 
 /// The `hoist` entry point: global flags, command lookup, parsing, running, and turning
@@ -31,6 +34,12 @@ public enum HoistMain {
         "pull": PullCommand.self, "image pull": PullCommand.self, "push": PushCommand.self, "image push": PushCommand.self,
         "login": LoginCommand.self, "logout": LogoutCommand.self,
     ]
+
+    /// Runs the command and exits the process with its status, from whichever thread the
+    /// command finished on (nonisolated: never the main actor).
+    public static func runAndExit(_ argv: [String]) async -> Never {
+        exit(await run(argv))
+    }
 
     public static func run(_ argv: [String]) async -> Int32 {
         let globals: GlobalOptions, rest: [String]
