@@ -17,7 +17,9 @@ DATA_ROOT  ?=
 # Extra pytest arguments, e.g. `make integration PYTEST_ARGS='-k docker_py -x'`.
 PYTEST_ARGS ?=
 
-APT_PACKAGES := crun runc libarchive-dev libsqlite3-dev busybox-static \
+# libarchive is linked statically (Package.swift): its compressors' static libraries too.
+APT_PACKAGES := crun runc libarchive-dev nettle-dev libacl1-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev zlib1g-dev \
+                libsqlite3-dev busybox-static \
                 containernetworking-plugins tini hyperfine tmux skopeo docker-registry podman iproute2 curl apache2-utils docker-compose
 PY_PACKAGES  := docker pytest
 

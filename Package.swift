@@ -41,8 +41,18 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         // libarchive from Debian (libarchive-dev).
-        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
-        .target(name: "HoistArchive", dependencies: ["HoistSys", "CArchive", "HoistOCI"]),
+        .systemLibrary(name: "CArchive"),
+        // libarchive is linked in, not loaded: every `hoist` start mapped and relocated its 13
+        // shared libraries (ICU and libstdc++ among them), 1.4 ms measured, for the few
+        // commands that handle a tar. Only the compressors Hoist uses are pulled in.
+        .target(name: "HoistArchive", dependencies: ["HoistSys", "CArchive", "HoistOCI"],
+                linkerSettings: [.unsafeFlags([
+                    "-Xlinker", "--start-group",
+                    "-Xlinker", "-l:libarchive.a", "-Xlinker", "-l:libnettle.a", "-Xlinker", "-l:libacl.a",
+                    "-Xlinker", "-l:liblzma.a", "-Xlinker", "-l:libzstd.a", "-Xlinker", "-l:liblz4.a",
+                    "-Xlinker", "-l:libbz2.a", "-Xlinker", "-l:libz.a",
+                    "-Xlinker", "--end-group",
+                ])]),
         .target(name: "HoistStore", dependencies: [
             "HoistOCI", "HoistArchive", "HoistSys",
             .product(name: "GRDB", package: "GRDB.swift"),
