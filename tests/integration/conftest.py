@@ -327,11 +327,14 @@ class Daemon:
 
     # -- teardown
     def cleanup(self):
-        if self.proc is not None and self.proc.poll() is None:
-            p = run_cmd([HOIST, "ps", "-aq"], env=self.env, timeout=30)
-            ids = p.stdout.split() if p.returncode == 0 else []
-            if ids:
-                run_cmd([HOIST, "rm", "-f", *ids], env=self.env, timeout=60)
+        try:
+            if self.proc is not None and self.proc.poll() is None:
+                p = run_cmd([HOIST, "ps", "-aq"], env=self.env, timeout=30)
+                ids = p.stdout.split() if p.returncode == 0 else []
+                if ids:
+                    run_cmd([HOIST, "rm", "-f", *ids], env=self.env, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            pass  # best effort (the CLI may not even run): what stays is killed below
         self.stop(grace=5)
         self._kill_leftovers()
         _remove_networks(self.root)
