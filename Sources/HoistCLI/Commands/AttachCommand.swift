@@ -6,7 +6,7 @@ import Glibc
 
 /// `hoist attach`: connect this terminal to a running container's stdio; exits with its status.
 struct AttachCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "attach",
+    static let configuration = CommandConfiguration(commandName: "attach", _superCommandName: "hoist",
                                                     abstract: "Attach local standard input, output, and error streams to a running container")
 
     @Flag(name: .customLong("no-stdin"), help: "Do not attach STDIN")

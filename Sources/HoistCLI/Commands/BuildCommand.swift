@@ -11,7 +11,7 @@ import HoistOCI
 /// ...`, RUN output, `Successfully built ...`) is printed as it comes. A failing RUN ends
 /// the command with the RUN's exit code, as docker does.
 struct BuildCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "build", abstract: "Build an image from a Dockerfile")
+    static let configuration = CommandConfiguration(commandName: "build", _superCommandName: "hoist", abstract: "Build an image from a Dockerfile")
 
     @Option(name: [.customShort("t"), .customLong("tag")], help: "Name and optionally a tag in the \"name:tag\" format")
     var tags: [String] = []

@@ -4,7 +4,7 @@ import HoistClient
 /// `hoist builder prune`: `POST /build/prune`, which forgets cached build steps and removes
 /// the step images nothing else uses; printed as docker prints it.
 struct BuilderPruneCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove build cache")
+    static let configuration = CommandConfiguration(commandName: "prune", _superCommandName: "hoist builder", abstract: "Remove build cache")
 
     @Flag(name: [.customShort("a"), .customLong("all")], help: "Remove all unused build cache, not just dangling ones")
     var all = false

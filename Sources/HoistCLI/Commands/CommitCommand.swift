@@ -5,7 +5,7 @@ import HoistOCI
 /// `hoist commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]]`: `POST /commit`, prints the new
 /// image ID (docker's client splits the reference into `repo` and `tag`).
 struct CommitCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "commit", abstract: "Create a new image from a container's changes")
+    static let configuration = CommandConfiguration(commandName: "commit", _superCommandName: "hoist", abstract: "Create a new image from a container's changes")
 
     @Option(name: [.customShort("a"), .customLong("author")], help: "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\")")
     var author: String?

@@ -34,7 +34,7 @@ private func stopQuery(_ env: CLIEnvironment, time: String?, signal: String?) th
 
 /// `hoist stop`
 struct StopCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop one or more running containers")
+    static let configuration = CommandConfiguration(commandName: "stop", _superCommandName: "hoist", abstract: "Stop one or more running containers")
 
     @Option(name: [.customShort("s"), .customLong("signal")], help: "Signal to send to the container")
     var signal: String?
@@ -54,7 +54,7 @@ struct StopCommand: AsyncParsableCommand {
 
 /// `hoist kill`
 struct KillCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Kill one or more running containers")
+    static let configuration = CommandConfiguration(commandName: "kill", _superCommandName: "hoist", abstract: "Kill one or more running containers")
 
     @Option(name: [.customShort("s"), .customLong("signal")], help: "Signal to send to the container")
     var signal: String?
@@ -72,7 +72,7 @@ struct KillCommand: AsyncParsableCommand {
 
 /// `hoist restart`
 struct RestartCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart one or more containers")
+    static let configuration = CommandConfiguration(commandName: "restart", _superCommandName: "hoist", abstract: "Restart one or more containers")
 
     @Option(name: [.customShort("s"), .customLong("signal")], help: "Signal to send to the container")
     var signal: String?
@@ -92,7 +92,7 @@ struct RestartCommand: AsyncParsableCommand {
 
 /// `hoist rm`
 struct RmCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more containers")
+    static let configuration = CommandConfiguration(commandName: "rm", _superCommandName: "hoist", abstract: "Remove one or more containers")
 
     @Flag(name: [.customShort("f"), .customLong("force")], help: "Force the removal of a running container (uses SIGKILL)")
     var force = false
@@ -122,7 +122,7 @@ struct RmCommand: AsyncParsableCommand {
 
 /// `hoist wait`: prints each container's exit code.
 struct WaitCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "wait", abstract: "Block until one or more containers stop, then print their exit codes")
+    static let configuration = CommandConfiguration(commandName: "wait", _superCommandName: "hoist", abstract: "Block until one or more containers stop, then print their exit codes")
 
     @Argument var containers: [String] = []
 

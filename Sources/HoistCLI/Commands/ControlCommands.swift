@@ -3,7 +3,7 @@ import HoistClient
 
 /// `hoist pause`
 struct PauseCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause all processes within one or more containers")
+    static let configuration = CommandConfiguration(commandName: "pause", _superCommandName: "hoist", abstract: "Pause all processes within one or more containers")
 
     @Argument var containers: [String] = []
 
@@ -16,7 +16,7 @@ struct PauseCommand: AsyncParsableCommand {
 
 /// `hoist unpause`
 struct UnpauseCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "unpause", abstract: "Unpause all processes within one or more containers")
+    static let configuration = CommandConfiguration(commandName: "unpause", _superCommandName: "hoist", abstract: "Unpause all processes within one or more containers")
 
     @Argument var containers: [String] = []
 
@@ -29,7 +29,7 @@ struct UnpauseCommand: AsyncParsableCommand {
 
 /// `hoist rename OLD NEW`
 struct RenameCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rename", abstract: "Rename a container")
+    static let configuration = CommandConfiguration(commandName: "rename", _superCommandName: "hoist", abstract: "Rename a container")
 
     @Argument var names: [String] = []
 
@@ -53,7 +53,7 @@ struct RenameCommand: AsyncParsableCommand {
 
 /// `hoist top CONTAINER [ps OPTIONS]`: the daemon runs `ps` and keeps the container's rows.
 struct TopCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "top", abstract: "Display the running processes of a container")
+    static let configuration = CommandConfiguration(commandName: "top", _superCommandName: "hoist", abstract: "Display the running processes of a container")
 
     @Argument(parsing: .captureForPassthrough, help: "CONTAINER [ps OPTIONS]")
     var args: [String] = []
@@ -77,7 +77,7 @@ struct TopCommand: AsyncParsableCommand {
 
 /// `hoist diff CONTAINER`: `C /etc`, `A /etc/x`, `D /tmp/y`.
 struct DiffCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "diff", abstract: "Inspect changes to files or directories on a container's filesystem")
+    static let configuration = CommandConfiguration(commandName: "diff", _superCommandName: "hoist", abstract: "Inspect changes to files or directories on a container's filesystem")
 
     @Argument var container: [String] = []
 
@@ -102,7 +102,7 @@ struct DiffCommand: AsyncParsableCommand {
 
 /// `hoist port CONTAINER [PRIVATE_PORT[/PROTO]]`: published ports from inspect.
 struct PortCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "port", abstract: "List port mappings or a specific mapping for the container")
+    static let configuration = CommandConfiguration(commandName: "port", _superCommandName: "hoist", abstract: "List port mappings or a specific mapping for the container")
 
     @Argument var args: [String] = []
 

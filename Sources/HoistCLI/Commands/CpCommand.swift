@@ -12,7 +12,7 @@ import Glibc
 /// stats, archives and extracts into a directory; which directory and which entry name
 /// come from here. Tars pass through a temporary file.
 struct CpCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cp", abstract: "Copy files/folders between a container and the local filesystem")
+    static let configuration = CommandConfiguration(commandName: "cp", _superCommandName: "hoist", abstract: "Copy files/folders between a container and the local filesystem")
 
     @Flag(name: [.customShort("L"), .customLong("follow-link")], help: "Always follow symbol link in SRC_PATH")
     var followLink = false

@@ -4,7 +4,7 @@ import HoistClient
 /// `hoist create`: create a container and print its ID.
 struct CreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create", abstract: "Create a new container", helpNames: [.customLong("help")])
+        commandName: "create", _superCommandName: "hoist", abstract: "Create a new container", helpNames: [.customLong("help")])
 
     @OptionGroup var options: ContainerOptions
 

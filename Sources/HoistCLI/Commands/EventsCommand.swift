@@ -7,7 +7,7 @@ import Glibc
 /// `hoist events`: the daemon's event stream, printed as docker does
 /// (`2026-11-23T12:00:00.000000000Z container start <id> (image=busybox, name=x)`).
 struct EventsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "events", abstract: "Get real time events from the server")
+    static let configuration = CommandConfiguration(commandName: "events", _superCommandName: "hoist", abstract: "Get real time events from the server")
 
     @Option(name: [.customShort("f"), .customLong("filter")], help: "Filter output based on conditions provided")
     var filters: [String] = []

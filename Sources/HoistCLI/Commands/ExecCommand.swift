@@ -10,7 +10,7 @@ import Glibc
 /// the exec, start it (hijacked unless `-d`), keep a `-t` exec's size in step with the
 /// terminal, then exit with the exec's exit code.
 struct ExecCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "exec", abstract: "Execute a command in a running container")
+    static let configuration = CommandConfiguration(commandName: "exec", _superCommandName: "hoist", abstract: "Execute a command in a running container")
 
     @Flag(name: [.customShort("d"), .customLong("detach")], help: "Detached mode: run command in the background")
     var detach = false

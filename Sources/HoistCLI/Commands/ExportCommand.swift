@@ -8,7 +8,7 @@ import Glibc
 /// `hoist export [-o FILE] CONTAINER`: the container's file system as a tar
 /// (`GET /containers/{id}/export`), to stdout or to a file written whole or not at all.
 struct ExportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export a container's filesystem as a tar archive")
+    static let configuration = CommandConfiguration(commandName: "export", _superCommandName: "hoist", abstract: "Export a container's filesystem as a tar archive")
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "Write to a file, instead of STDOUT")
     var output: String?

@@ -7,7 +7,7 @@ import HoistClient
 /// `hoist history [OPTIONS] IMAGE` / `hoist image history`: `GET /images/{name}/history`,
 /// shown as docker's history formatter.
 struct HistoryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "history", abstract: "Show the history of an image")
+    static let configuration = CommandConfiguration(commandName: "history", _superCommandName: "hoist", abstract: "Show the history of an image")
 
     @Option(name: .customLong("format"), help: "Format output using a custom template")
     var format: String?

@@ -3,7 +3,7 @@ import HoistClient
 
 /// `hoist images` / `hoist image ls`.
 struct ImagesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "images", abstract: "List images")
+    static let configuration = CommandConfiguration(commandName: "images", _superCommandName: "hoist", abstract: "List images")
 
     @Flag(name: [.customShort("a"), .customLong("all")], help: "Show all images (default hides intermediate images)")
     var all = false

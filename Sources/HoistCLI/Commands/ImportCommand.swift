@@ -8,7 +8,7 @@ import Glibc
 /// `hoist import FILE|URL|- [REPOSITORY[:TAG]]`: the tarball streams as the chunked body of
 /// `POST /images/create?fromSrc=-`; the daemon's messages (the new image ID) are printed.
 struct ImportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import the contents from a tarball to create a filesystem image")
+    static let configuration = CommandConfiguration(commandName: "import", _superCommandName: "hoist", abstract: "Import the contents from a tarball to create a filesystem image")
 
     @Option(name: [.customShort("c"), .customLong("change")], help: "Apply Dockerfile instruction to the created image")
     var changes: [String] = []

@@ -3,7 +3,7 @@ import HoistClient
 
 /// `hoist info`: docker's prettyPrintInfo over `GET /info`.
 struct InfoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "info", abstract: "Display system-wide information")
+    static let configuration = CommandConfiguration(commandName: "info", _superCommandName: "hoist", abstract: "Display system-wide information")
 
     @Option(name: [.customShort("f"), .customLong("format")], help: "Format output using a custom template")
     var format: String?

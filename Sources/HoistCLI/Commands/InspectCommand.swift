@@ -5,7 +5,7 @@ import HoistClient
 /// `hoist inspect`: containers first, then images; the raw API JSON indented as docker
 /// prints it, or `-f` templates over it.
 struct InspectCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Return low-level information on Hoist objects")
+    static let configuration = CommandConfiguration(commandName: "inspect", _superCommandName: "hoist", abstract: "Return low-level information on Hoist objects")
 
     @Option(name: [.customShort("f"), .customLong("format")], help: "Format output using a custom template")
     var format: String?
@@ -32,7 +32,7 @@ struct InspectCommand: AsyncParsableCommand {
 
 /// `hoist container inspect`
 struct ContainerInspectCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more containers")
+    static let configuration = CommandConfiguration(commandName: "inspect", _superCommandName: "hoist", abstract: "Display detailed information on one or more containers")
 
     @Option(name: [.customShort("f"), .customLong("format")], help: "Format output using a custom template")
     var format: String?
@@ -53,7 +53,7 @@ struct ContainerInspectCommand: AsyncParsableCommand {
 
 /// `hoist image inspect`
 struct ImageInspectCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more images")
+    static let configuration = CommandConfiguration(commandName: "inspect", _superCommandName: "hoist", abstract: "Display detailed information on one or more images")
 
     @Option(name: [.customShort("f"), .customLong("format")], help: "Format output using a custom template")
     var format: String?

@@ -7,7 +7,7 @@ import Glibc
 /// `hoist load [-i FILE] [-q]`: the archive (stdin by default) streams as the body of
 /// `POST /images/load`; the daemon's messages (`Loaded image: ...`) are printed.
 struct LoadCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "load", abstract: "Load an image from a tar archive or STDIN")
+    static let configuration = CommandConfiguration(commandName: "load", _superCommandName: "hoist", abstract: "Load an image from a tar archive or STDIN")
 
     @Option(name: [.customShort("i"), .customLong("input")], help: "Read from tar archive file, instead of STDIN")
     var input: String?

@@ -9,7 +9,7 @@ import Glibc
 /// credentials against the registry (`POST /auth`), then they are stored as docker stores
 /// them (`auths` in config.json, see RegistryAuthConfig).
 struct LoginCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "login", abstract: "Authenticate to a registry")
+    static let configuration = CommandConfiguration(commandName: "login", _superCommandName: "hoist", abstract: "Authenticate to a registry")
 
     @Option(name: [.customShort("u"), .customLong("username")], help: "Username")
     var username: String?
@@ -77,7 +77,7 @@ struct LoginCommand: AsyncParsableCommand {
 
 /// `hoist logout [SERVER]`: forgets the stored credentials.
 struct LogoutCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Log out from a registry")
+    static let configuration = CommandConfiguration(commandName: "logout", _superCommandName: "hoist", abstract: "Log out from a registry")
 
     @Argument var args: [String] = []
 

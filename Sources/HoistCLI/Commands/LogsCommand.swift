@@ -3,7 +3,7 @@ import HoistClient
 
 /// `hoist logs`: streams the container's log, demultiplexed to stdout/stderr.
 struct LogsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Fetch the logs of a container")
+    static let configuration = CommandConfiguration(commandName: "logs", _superCommandName: "hoist", abstract: "Fetch the logs of a container")
 
     @Flag(name: .customLong("details"), help: "Show extra details provided to logs")
     var details = false

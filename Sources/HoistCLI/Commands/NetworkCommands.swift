@@ -3,7 +3,7 @@ import HoistClient
 
 /// `hoist network create [OPTIONS] NETWORK`: prints the network's ID.
 struct NetworkCreateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a network")
+    static let configuration = CommandConfiguration(commandName: "create", _superCommandName: "hoist network", abstract: "Create a network")
 
     @Option(name: [.customShort("d"), .customLong("driver")], help: "Driver to manage the Network")
     var driver = "bridge"
@@ -67,7 +67,7 @@ struct NetworkCreateCommand: AsyncParsableCommand {
 
 /// `hoist network ls`: `NETWORK ID  NAME  DRIVER  SCOPE`, sorted by name.
 struct NetworkLsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List networks")
+    static let configuration = CommandConfiguration(commandName: "ls", _superCommandName: "hoist network", abstract: "List networks")
 
     @Option(name: [.customShort("f"), .customLong("filter")], help: "Provide filter values (e.g. \"driver=bridge\")")
     var filters: [String] = []
@@ -149,7 +149,7 @@ struct NetworkContext: TemplateObject {
 
 /// `hoist network inspect`: the API JSON, indented, or `-f` templates.
 struct NetworkInspectCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more networks")
+    static let configuration = CommandConfiguration(commandName: "inspect", _superCommandName: "hoist network", abstract: "Display detailed information on one or more networks")
 
     @Option(name: [.customShort("f"), .customLong("format")], help: "Format output using a custom template")
     var format: String?
@@ -168,7 +168,7 @@ struct NetworkInspectCommand: AsyncParsableCommand {
 
 /// `hoist network rm`: prints each removed name; errors after, exit 1.
 struct NetworkRmCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more networks")
+    static let configuration = CommandConfiguration(commandName: "rm", _superCommandName: "hoist network", abstract: "Remove one or more networks")
 
     @Flag(name: [.customShort("f"), .customLong("force")], help: "Do not error if the network does not exist")
     var force = false
@@ -194,7 +194,7 @@ struct NetworkRmCommand: AsyncParsableCommand {
 
 /// `hoist network prune`: asks first unless `-f`.
 struct NetworkPruneCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove all unused networks")
+    static let configuration = CommandConfiguration(commandName: "prune", _superCommandName: "hoist network", abstract: "Remove all unused networks")
 
     @Option(name: .customLong("filter"), help: "Provide filter values (e.g. \"until=<timestamp>\")")
     var filters: [String] = []
@@ -226,7 +226,7 @@ extension NetworkPruneCommand {
 
 /// `hoist network connect [--alias A] [--ip IP] NETWORK CONTAINER`.
 struct NetworkConnectCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "connect", abstract: "Connect a container to a network")
+    static let configuration = CommandConfiguration(commandName: "connect", _superCommandName: "hoist network", abstract: "Connect a container to a network")
 
     @Option(name: .customLong("alias"), help: "Add network-scoped alias for the container")
     var aliases: [String] = []
@@ -253,7 +253,7 @@ struct NetworkConnectCommand: AsyncParsableCommand {
 
 /// `hoist network disconnect [-f] NETWORK CONTAINER`.
 struct NetworkDisconnectCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "disconnect", abstract: "Disconnect a container from a network")
+    static let configuration = CommandConfiguration(commandName: "disconnect", _superCommandName: "hoist network", abstract: "Disconnect a container from a network")
 
     @Flag(name: [.customShort("f"), .customLong("force")], help: "Force the container to disconnect from a network")
     var force = false

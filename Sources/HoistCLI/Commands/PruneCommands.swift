@@ -94,7 +94,7 @@ enum Pruner {
 
 /// `hoist container prune`
 struct ContainerPruneCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove all stopped containers")
+    static let configuration = CommandConfiguration(commandName: "prune", _superCommandName: "hoist container", abstract: "Remove all stopped containers")
 
     @Option(name: .customLong("filter"), help: "Provide filter values (e.g. \"until=<timestamp>\")")
     var filters: [String] = []
@@ -112,7 +112,7 @@ struct ContainerPruneCommand: AsyncParsableCommand {
 
 /// `hoist image prune`
 struct ImagePruneCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused images")
+    static let configuration = CommandConfiguration(commandName: "prune", _superCommandName: "hoist image", abstract: "Remove unused images")
 
     @Flag(name: [.customShort("a"), .customLong("all")], help: "Remove all unused images, not just dangling ones")
     var all = false
@@ -137,7 +137,7 @@ struct ImagePruneCommand: AsyncParsableCommand {
 /// `hoist system prune`: containers, networks, (anonymous volumes), images, build cache,
 /// through their own prune endpoints, as the docker CLI does.
 struct SystemPruneCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused data")
+    static let configuration = CommandConfiguration(commandName: "prune", _superCommandName: "hoist system", abstract: "Remove unused data")
 
     @Flag(name: [.customShort("a"), .customLong("all")], help: "Remove all unused images not just dangling ones")
     var all = false

@@ -4,7 +4,7 @@ import HoistClient
 
 /// `hoist ps` / `hoist container ls`.
 struct PsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List containers")
+    static let configuration = CommandConfiguration(commandName: "ps", _superCommandName: "hoist", abstract: "List containers")
 
     @Flag(name: [.customShort("a"), .customLong("all")], help: "Show all containers (default shows just running)")
     var all = false

@@ -6,7 +6,7 @@ import HoistOCI
 /// stored credentials in `X-Registry-Auth`; progress on stdout as docker prints it without
 /// a terminal, then the full reference.
 struct PullCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pull", abstract: "Download an image from a registry")
+    static let configuration = CommandConfiguration(commandName: "pull", _superCommandName: "hoist", abstract: "Download an image from a registry")
 
     @Flag(name: [.customShort("a"), .customLong("all-tags")], help: "Download all tagged images in the repository")
     var allTags = false

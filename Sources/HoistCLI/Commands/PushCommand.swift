@@ -5,7 +5,7 @@ import HoistOCI
 /// `hoist push [-a] [-q] NAME[:TAG]`: `POST /images/{name}/push?tag=` with the stored
 /// credentials in `X-Registry-Auth`; progress on stdout as docker prints it.
 struct PushCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "push", abstract: "Upload an image to a registry")
+    static let configuration = CommandConfiguration(commandName: "push", _superCommandName: "hoist", abstract: "Upload an image to a registry")
 
     @Flag(name: [.customShort("a"), .customLong("all-tags")], help: "Push all tags of an image to the repository")
     var allTags = false

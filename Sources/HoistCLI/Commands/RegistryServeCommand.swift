@@ -9,7 +9,7 @@ import Glibc
 /// with the parsed flags (it checks their values): the registry links the HTTP client and TLS
 /// stacks, and keeping them out of `hoist` halves the start time of every other command.
 struct RegistryServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run an OCI image registry")
+    static let configuration = CommandConfiguration(commandName: "serve", _superCommandName: "hoist registry", abstract: "Run an OCI image registry")
 
     @Option(name: .customLong("addr"), help: "Address to listen on (HOST:PORT; port 0 picks a free port)")
     var addr = "127.0.0.1:5000"

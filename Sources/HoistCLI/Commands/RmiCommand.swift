@@ -3,7 +3,7 @@ import HoistClient
 
 /// `hoist rmi` / `hoist image rm`: prints `Untagged: ...` / `Deleted: ...` lines.
 struct RmiCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rmi", abstract: "Remove one or more images")
+    static let configuration = CommandConfiguration(commandName: "rmi", _superCommandName: "hoist", abstract: "Remove one or more images")
 
     @Flag(name: [.customShort("f"), .customLong("force")], help: "Force removal of the image")
     var force = false

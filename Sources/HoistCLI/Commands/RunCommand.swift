@@ -9,7 +9,7 @@ import Glibc
 /// the same sequence of requests as `docker run`.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run a command in a new container", helpNames: [.customLong("help")])
+        commandName: "run", _superCommandName: "hoist", abstract: "Run a command in a new container", helpNames: [.customLong("help")])
 
     @Flag(name: [.customShort("d"), .customLong("detach")], help: "Run container in background and print container ID")
     var detach = false

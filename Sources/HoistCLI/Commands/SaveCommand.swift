@@ -9,7 +9,7 @@ import Glibc
 /// Docker 25's format (docker-archive and OCI layout in one), to stdout or to a file
 /// written whole or not at all.
 struct SaveCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "save", abstract: "Save one or more images to a tar archive (streamed to STDOUT by default)")
+    static let configuration = CommandConfiguration(commandName: "save", _superCommandName: "hoist", abstract: "Save one or more images to a tar archive (streamed to STDOUT by default)")
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "Write to a file, instead of STDOUT")
     var output: String?

@@ -6,7 +6,7 @@ import Glibc
 
 /// `hoist start`: start containers, or with `-a`/`-i` attach to one and exit with its status.
 struct StartCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start one or more stopped containers")
+    static let configuration = CommandConfiguration(commandName: "start", _superCommandName: "hoist", abstract: "Start one or more stopped containers")
 
     @Flag(name: [.customShort("a"), .customLong("attach")], help: "Attach STDOUT/STDERR and forward signals")
     var attach = false

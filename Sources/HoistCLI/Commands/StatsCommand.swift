@@ -7,7 +7,7 @@ import Glibc
 
 /// `hoist stats [CONTAINER...]`: the docker table of CPU %, memory, I/O and PIDs.
 struct StatsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Display a live stream of container(s) resource usage statistics")
+    static let configuration = CommandConfiguration(commandName: "stats", _superCommandName: "hoist", abstract: "Display a live stream of container(s) resource usage statistics")
 
     @Flag(name: [.customShort("a"), .customLong("all")], help: "Show all containers (default shows just running)")
     var all = false

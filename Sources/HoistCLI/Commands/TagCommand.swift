@@ -4,7 +4,7 @@ import HoistOCI
 
 /// `hoist tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]`: sends the target as `repo` + `tag`, as the docker CLI does.
 struct TagCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tag", abstract: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
+    static let configuration = CommandConfiguration(commandName: "tag", _superCommandName: "hoist", abstract: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
 
     @Argument var images: [String] = []
 

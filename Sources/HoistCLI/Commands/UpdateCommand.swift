@@ -6,7 +6,7 @@ import HoistClient
 /// `hoist update [OPTIONS] CONTAINER...`: new resource limits or restart policy, applied at
 /// once to running containers (as `docker update`).
 struct UpdateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "update", abstract: "Update configuration of one or more containers")
+    static let configuration = CommandConfiguration(commandName: "update", _superCommandName: "hoist", abstract: "Update configuration of one or more containers")
 
     @Option(name: [.customShort("m"), .customLong("memory")], help: "Memory limit")
     var memory: String?

@@ -7,7 +7,7 @@ import Glibc
 /// `hoist version`: docker's template (Client, then Server with its components) through a
 /// tabwriter (minwidth 20, padding 1).
 struct VersionCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Show the Hoist version information")
+    static let configuration = CommandConfiguration(commandName: "version", _superCommandName: "hoist", abstract: "Show the Hoist version information")
 
     @Option(name: [.customShort("f"), .customLong("format")], help: "Format output using a custom template")
     var format: String?

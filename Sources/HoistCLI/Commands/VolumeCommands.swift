@@ -6,7 +6,7 @@ import Glibc
 
 /// `hoist volume create [OPTIONS] [VOLUME]`: prints the volume's name.
 struct VolumeCreateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a volume")
+    static let configuration = CommandConfiguration(commandName: "create", _superCommandName: "hoist volume", abstract: "Create a volume")
 
     @Option(name: [.customShort("d"), .customLong("driver")], help: "Specify volume driver name")
     var driver = "local"
@@ -58,7 +58,7 @@ struct VolumeCreateCommand: AsyncParsableCommand {
 
 /// `hoist volume ls`: `DRIVER    VOLUME NAME`, sorted by name.
 struct VolumeLsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List volumes")
+    static let configuration = CommandConfiguration(commandName: "ls", _superCommandName: "hoist volume", abstract: "List volumes")
 
     @Option(name: [.customShort("f"), .customLong("filter")], help: "Provide filter values (e.g. \"dangling=true\")")
     var filters: [String] = []
@@ -138,7 +138,7 @@ struct VolumeContext: TemplateObject {
 
 /// `hoist volume inspect`: the API JSON, indented, or `-f` templates.
 struct VolumeInspectCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more volumes")
+    static let configuration = CommandConfiguration(commandName: "inspect", _superCommandName: "hoist volume", abstract: "Display detailed information on one or more volumes")
 
     @Option(name: [.customShort("f"), .customLong("format")], help: "Format output using a custom template")
     var format: String?
@@ -156,7 +156,7 @@ struct VolumeInspectCommand: AsyncParsableCommand {
 
 /// `hoist volume rm`: prints each removed name; errors after, exit 1.
 struct VolumeRmCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more volumes")
+    static let configuration = CommandConfiguration(commandName: "rm", _superCommandName: "hoist volume", abstract: "Remove one or more volumes")
 
     @Flag(name: [.customShort("f"), .customLong("force")], help: "Force the removal of one or more volumes")
     var force = false
@@ -183,7 +183,7 @@ struct VolumeRmCommand: AsyncParsableCommand {
 
 /// `hoist volume prune`: asks first unless `-f`; `-a` takes named volumes too.
 struct VolumePruneCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused local volumes")
+    static let configuration = CommandConfiguration(commandName: "prune", _superCommandName: "hoist volume", abstract: "Remove unused local volumes")
 
     @Flag(name: [.customShort("a"), .customLong("all")], help: "Remove all unused volumes, not just anonymous ones")
     var all = false
