@@ -12,12 +12,12 @@ final class CLIEnvironment: Sendable {
 
     @TaskLocal static var current: CLIEnvironment?
 
-    init(globals: GlobalOptions, environment: [String: String], path: CommandPath, host: DaemonHost) {
+    init(globals: GlobalOptions, environment: [String: String], path: CommandPath, host: DaemonHost, clientBox: ClientBox? = nil) {
         self.globals = globals
         self.environment = environment
         self.path = path
         self.host = host
-        self.clientBox = ClientBox(host: host)
+        self.clientBox = clientBox ?? ClientBox(host: host)
     }
 
     /// The Engine API client, created on first use (commands that fail early never start the event loop).
@@ -42,6 +42,11 @@ final class ClientBox: Sendable {
             c = n
             return n
         }
+    }
+
+    /// Creates the client and starts its first connection on another thread (`connectAhead`).
+    func connectAhead() {
+        Task.detached { self.client.connectAhead() }
     }
 }
 

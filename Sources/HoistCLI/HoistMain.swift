@@ -79,6 +79,13 @@ public enum HoistMain {
         var args = Array(rest.dropFirst(path.words.count))
         if globals.showHelp { args.append("--help") }
 
+        let env = ProcessEnvironment.current()
+        // The event loop starts and the connection is made while the command line is parsed
+        // (argument-parser's reflection takes milliseconds): both are on `run`'s critical path.
+        let early: ClientBox? = path.key == "registry serve" || args.contains("--help")
+            ? nil : (try? DaemonHost.resolve(flag: globals.host, environment: env)).map { ClientBox(host: $0) }
+        early?.connectAhead()
+
         // Parse; `--flag=false` style booleans are rewritten and parsed again.
         var parsed: ParsableCommand? = nil
         for _ in 0..<8 {
@@ -114,7 +121,6 @@ public enum HoistMain {
             return 0
         }
 
-        let env = ProcessEnvironment.current()
         let host: DaemonHost
         do {
             host = try DaemonHost.resolve(flag: globals.host, environment: env)
@@ -122,7 +128,7 @@ public enum HoistMain {
             Out.error(ErrorReporting.text(error))
             return 1
         }
-        let context = CLIEnvironment(globals: globals, environment: env, path: path, host: host)
+        let context = CLIEnvironment(globals: globals, environment: env, path: path, host: host, clientBox: early)
         var cmd = command
         do {
             try await CLIEnvironment.$current.withValue(context) {

@@ -69,6 +69,8 @@ public final class EngineClient: Sendable {
     private let idle = Mutex<[Connection]>([])
     private let launcher: DaemonLauncher?
     private let blockingPool = Mutex<NIOThreadPool?>(nil)
+    /// A connection being made ahead of the first request (`connectAhead()`).
+    private let early = Mutex<Task<Connection?, Never>?>(nil)
     let userAgent: String
 
     /// - Parameter autoStart: how to start a daemon when none answers; nil never starts one.
@@ -121,6 +123,14 @@ public final class EngineClient: Sendable {
         }
     }
 
+    /// Starts connecting now, in the background; the first request takes this connection.
+    /// The CLI calls it before parsing the command line, which then overlaps with the event
+    /// loop's start and the connect. Never starts a daemon: a failure here is forgotten, and
+    /// the first request connects (and may start one) as it would have.
+    public func connectAhead() {
+        early.withLock { $0 = Task { try? await self.connectOnce() } }
+    }
+
     func checkout() async throws -> Connection {
         try await checkoutMarked().0
     }
@@ -128,6 +138,11 @@ public final class EngineClient: Sendable {
     /// A connection, and whether it was reused from the idle pool (a reused one may have
     /// been closed by the daemon meanwhile).
     func checkoutMarked() async throws -> (Connection, Bool) {
+        if let t = early.withLock({ t -> Task<Connection?, Never>? in defer { t = nil }; return t }),
+           let c = await t.value, c.channel.isActive {
+            // Made before the request was known: the daemon may have closed it meanwhile.
+            return (c, true)
+        }
         while let c = idle.withLock({ $0.popLast() }) {
             if c.channel.isActive { return (c, true) }
         }
