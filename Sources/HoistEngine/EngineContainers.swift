@@ -88,6 +88,7 @@ extension Engine {
         let stateDir = paths.stateDir(id)
         let unknownSeccompProfile: RuntimeSpec.Seccomp?
         var pendingNetwork: PendingNetwork?
+        var wiring: NetworkWiring?
         do {
             // The kernel builds the network while the rootfs is mounted and the bundle written.
             let pending = try beginNetworkSetUp(id)
@@ -100,8 +101,8 @@ extension Engine {
             spec.env = addingLinkEnvironment(spec.env, rec)
             unknownSeccompProfile = try BundleWriter.write(id: id, spec: spec, rootfs: rootfs, bundleDir: dir,
                                                            seccompFilters: runtime.name == "crun" ? seccompFilters : nil)
-            // The runtime needs the namespace from here on.
-            if pending.ready == nil { _ = try await finishNetworkSetUp(id, pending) }
+            // The runtime needs the namespace from here on (its links are wired meanwhile).
+            if pending.ready == nil { wiring = try await finishNetworkSetUp(id, pending).1 }
             pendingNetwork = nil
             // The previous run's shim answers waits before it deletes the runtime state:
             // let it finish, so the runtime never sees the ID twice.
@@ -111,6 +112,7 @@ extension Engine {
         } catch {
             // A network still being built is finished first, so that releasing it frees all of it.
             if let t = pendingNetwork?.task { _ = try? await t.value }
+            await wiring?.settle()
             // Waiters (`run`'s wait, `--rm`) learn of it as of any failed start.
             await startFailed(id, error: error)
             throw error
@@ -127,6 +129,7 @@ extension Engine {
                 runtime: runtime, shimPath: config.shimPath,
                 logMaxSize: LogRotation.maxSize(rec.hostConfig), logMaxFiles: LogRotation.maxFiles(rec.hostConfig)))
         } catch {
+            await wiring?.settle()
             await startFailed(id, error: error)
             throw Engine.runtimeError(error)
         }
@@ -143,10 +146,12 @@ extension Engine {
             // The launch reported the pid: no STATE round trip on the way to START.
             if let p = shim.createdPid { pid = p } else if case .created(let p) = try await shim.state() { pid = p } else { pid = 0 }
             if let unknownSeccompProfile { seccompFilters.learn(unknownSeccompProfile, containerID: id) }
+            try await wiring?.done()
             try await shim.start()
         } catch {
             exitWatch?.cancel()
             try? await shim.kill(signal: SIGKILL)
+            await wiring?.settle()
             shims[id] = nil
             await startFailed(id, error: error)
             throw Engine.runtimeError(error)

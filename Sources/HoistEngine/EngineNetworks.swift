@@ -88,13 +88,23 @@ extension Engine {
     // MARK: start / stop
 
     /// A container's network on its way up: host and `container:` modes are done at once;
-    /// a namespace of its own is built by `task` while the start goes on (mounting the rootfs,
+    /// a namespace of its own is made by `task` while the start goes on (mounting the rootfs,
     /// writing the bundle), and `finishNetworkSetUp` waits for it before the runtime runs.
+    /// Its links are wired while the runtime creates the container (`NetworkWiring`).
     struct PendingNetwork: Sendable {
         var ready: NetworkNamespace?
-        var task: Task<SandboxState, any Error>?
+        var task: Task<(SandboxState, NetworkManager.SandboxWiring), any Error>?
         /// /etc/hosts lines of the legacy links.
         var linkEntries: [String] = []
+    }
+
+    /// A container's links being made while the runtime creates it: `done()` before the
+    /// process starts; `settle()` before its network is released on a failed start.
+    struct NetworkWiring: Sendable {
+        let task: Task<Void, any Error>
+        init(_ task: Task<Void, any Error>) { self.task = task }
+        func done() async throws { try await task.value }
+        func settle() async { _ = try? await task.value }
     }
 
     /// Starts building the container's network; hosts and resolv.conf follow in `finishNetworkSetUp`.
@@ -144,25 +154,31 @@ extension Engine {
         let links = try legacyLinks(rec)
         let net = network, log = logger
         let dnsNames = [rec.name, String(id.prefix(12)), hostname], name = rec.name
-        let task = Task.detached { () throws -> SandboxState in
+        let task = Task.detached { () throws -> (SandboxState, NetworkManager.SandboxWiring) in
             let t0 = Timestamps.nowNanos()
-            let state = try net.attach(containerID: id, dnsNames: dnsNames, endpoints: requests, ports: ports, endpointName: name)
-            log.debug("network setup of \(id.prefix(12)): \((Timestamps.nowNanos() - t0) / 1000) us")
-            return state
+            let attached = try net.attach(containerID: id, dnsNames: dnsNames, endpoints: requests, ports: ports, endpointName: name)
+            log.debug("network namespace of \(id.prefix(12)): \((Timestamps.nowNanos() - t0) / 1000) us")
+            return attached
         }
         return PendingNetwork(task: task, linkEntries: Self.linkHostsEntries(links))
     }
 
     /// Waits for the namespace `beginNetworkSetUp` started, records it and writes hosts and
     /// resolv.conf for it.
-    func finishNetworkSetUp(_ id: String, _ pending: PendingNetwork) async throws -> NetworkNamespace {
-        if let ready = pending.ready { return ready }
-        guard let task = pending.task else { return .new }
-        let state = try await task.value
+    func finishNetworkSetUp(_ id: String, _ pending: PendingNetwork) async throws -> (NetworkNamespace, NetworkWiring?) {
+        if let ready = pending.ready { return (ready, nil) }
+        guard let task = pending.task else { return (.new, nil) }
+        let (state, wiring) = try await task.value
         guard var rec = containers[id] else {
             network.release(containerID: id, state: state)
             throw HoistError.notFound("No such container: \(id)")
         }
+        let net = network, log = logger
+        let wired = NetworkWiring(Task.detached {
+            let t0 = Timestamps.nowNanos()
+            try net.wire(wiring)
+            log.debug("network links of \(id.prefix(12)): \((Timestamps.nowNanos() - t0) / 1000) us")
+        })
         rec.sandbox = state
         save(rec)
         var userNet: EndpointState?
@@ -171,7 +187,7 @@ extension Engine {
         writeNetworkFiles(rec, ips: state.endpoints.map { "\($0.ip)" }, embeddedDNS: userNet?.gateway.map { "\($0)" },
                           links: pending.linkEntries)
         if let ep = state.endpoints.first, ep.networkID == network.defaultBridge?.id { refreshLinkingParents(of: rec, ip: "\(ep.ip)") }
-        return .path(state.netnsPath)
+        return (.path(state.netnsPath), wired)
     }
 
     /// hosts and resolv.conf of a container with a namespace of its own. `embeddedDNS`: the

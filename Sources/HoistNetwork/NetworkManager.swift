@@ -221,8 +221,18 @@ public final class NetworkManager: @unchecked Sendable {
     public func netnsPath(_ containerID: String) -> String { netnsDir + "/" + containerID }
 
     /// Gives a container its namespace, addresses and published ports; all or nothing.
+    /// What `attach` leaves to `wire`.
+    public struct SandboxWiring: Sendable {
+        let path: String
+        let links: [Sandbox.Link]
+        /// The network whose NAT rules publish the container's ports.
+        let natNetwork: String?
+    }
+
+    /// Allocates the container's addresses and ports and creates its namespace; its links
+    /// come with `wire`.
     public func attach(containerID: String, dnsNames: [String], endpoints: [EndpointRequest], ports: [PortRequest],
-                       endpointName: String) throws -> SandboxState {
+                       endpointName: String) throws -> (SandboxState, SandboxWiring) {
         lock.lock(); defer { lock.unlock() }
         var states: [EndpointState] = []
         var links: [Sandbox.Link] = []
@@ -246,23 +256,28 @@ public final class NetworkManager: @unchecked Sendable {
                 }
             }
             let path = netnsPath(containerID)
-            try Sandbox.create(path: path, links: links)
-            for l in links { BridgeDevice.enableHairpin(port: l.hostVeth) }
+            try Sandbox.publish(path: path)
             let state = SandboxState(netnsPath: path, endpoints: states, ports: mapped)
             sandboxes[containerID] = state
-            if !mapped.isEmpty {
-                do { try refreshNAT([states[0].networkID]) } catch {
-                    sandboxes[containerID] = nil
-                    Sandbox.destroy(path: path, hostVeths: links.map(\.hostVeth))
-                    try? refreshNAT([states[0].networkID])
-                    throw error
-                }
-                reservations[containerID] = reservation
-            }
-            return state
+            if !mapped.isEmpty { reservations[containerID] = reservation }
+            return (state, SandboxWiring(path: path, links: links, natNetwork: mapped.isEmpty ? nil : states[0].networkID))
         } catch {
             undo()
             throw error
+        }
+    }
+
+    /// Adds an attached sandbox's links (veths, addresses, routes) and its ports' NAT rules.
+    /// The namespace exists already, so this runs while the runtime creates the container
+    /// (traced: 1.5–3.5 ms of kernel work); it must be done before the process starts. On
+    /// failure the caller releases the container's network (`release`), all of it.
+    public func wire(_ w: SandboxWiring) throws {
+        // No manager lock: only this container's kernel objects are touched.
+        try Sandbox.wire(path: w.path, links: w.links)
+        for l in w.links { BridgeDevice.enableHairpin(port: l.hostVeth) }
+        if let n = w.natNetwork {
+            lock.lock(); defer { lock.unlock() }
+            try refreshNAT([n])
         }
     }
 

@@ -10,7 +10,7 @@ import HoistSys
 /// veth pair with its host end on the bridge and up and its container end in the namespace;
 /// then the container end comes up with its address and default route. No process is spawned.
 enum Sandbox {
-    struct Link {
+    struct Link: Sendable {
         var ifName: String
         var hostVeth: String
         var ip: IPv4Address
@@ -21,18 +21,27 @@ enum Sandbox {
         var defaultRoute: Bool
     }
 
-    /// Creates the namespace at `path` with loopback up and `links`.
-    static func create(path: String, links: [Link]) throws {
+    /// Creates the namespace at `path` (loopback up), without links yet: the runtime can
+    /// join it while `wire` adds them.
+    static func publish(path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o444)
         guard fd >= 0 else { throw HoistError.internal("creating \(path): \(String(cString: strerror(errno)))") }
         close(fd)
         // The next container's namespace is made meanwhile.
         defer { NetworkNamespace.prepareSpare() }
         do {
-            let ns = try (NetworkNamespace.takeSpare() ?? NetworkNamespace.make()).publish(at: path)
-            try wire(links, namespace: ns, path: path)
+            _ = try (NetworkNamespace.takeSpare() ?? NetworkNamespace.make()).publish(at: path)
         } catch {
-            destroy(path: path, hostVeths: links.map(\.hostVeth))
+            destroy(path: path, hostVeths: [])
+            throw HoistError.internal("network namespace setup: \(error)")
+        }
+    }
+
+    /// Adds a new sandbox's links; on failure its owner releases the whole sandbox.
+    static func wire(path: String, links: [Link]) throws {
+        do {
+            try wire(links, namespace: try RouteNetlink.namespace(at: path), path: path)
+        } catch {
             throw HoistError.internal("network namespace setup: \(error)")
         }
     }

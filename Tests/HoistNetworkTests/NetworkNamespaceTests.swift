@@ -22,7 +22,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/ns"
-        try Sandbox.create(path: path, links: [])
+        try Sandbox.publish(path: path)
         var st = stat()
         #expect(stat(path, &st) == 0)
         #expect(UInt64(st.st_ino) == inode)
