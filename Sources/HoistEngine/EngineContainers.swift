@@ -139,15 +139,15 @@ extension Engine {
             do { try await relay.connect(shim) } catch { await relay.finish() }
         }
         let pid: Int32
-        // Asked before START: a process that exits at once is reported before the shim's
-        // clean-up, not after it.
-        let exitWatch = shim.watchExit()
+        // Watched from START on (one connection): a process that exits at once is reported
+        // before the shim's clean-up, not after it.
+        var exitWatch: ExitWatch?
         do {
             // The launch reported the pid: no STATE round trip on the way to START.
             if let p = shim.createdPid { pid = p } else if case .created(let p) = try await shim.state() { pid = p } else { pid = 0 }
             if let unknownSeccompProfile { seccompFilters.learn(unknownSeccompProfile, containerID: id) }
             try await wiring?.done()
-            try await shim.start()
+            exitWatch = try await shim.startWatchingExit()
         } catch {
             exitWatch?.cancel()
             try? await shim.kill(signal: SIGKILL)

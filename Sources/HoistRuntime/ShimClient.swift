@@ -54,7 +54,39 @@ public final class ShimClient: Sendable {
 
     /// Runs the container's process (`runtime start`).
     public func start() async throws {
-        let answer = try await request("START")
+        try Self.checkStarted(try await request("START"))
+    }
+
+    /// Runs the container's process and watches for its exit on the same connection (one
+    /// connection and one thread, where `watchExit()` then `start()` took two of each).
+    public func startWatchingExit() async throws -> ExitWatch {
+        let path = socketPath
+        let (answer, watch): (String, ExitWatch?) = try await withCheckedThrowingContinuation { cont in
+            Blocking.detach {
+                let unreachable = HoistError.conflict("container is not running (its hoist-shim does not answer)")
+                guard let c = try? UnixConnection.connect(path) else { cont.resume(throwing: unreachable); return }
+                guard c.write(Array("STARTWAIT\n".utf8)), let answer = c.readLine() else {
+                    c.close()
+                    cont.resume(throwing: unreachable)
+                    return
+                }
+                guard answer == "OK" else {
+                    c.close()
+                    cont.resume(returning: (answer, nil))
+                    return
+                }
+                let watch = ExitWatch(c, reading: false)
+                cont.resume(returning: (answer, watch))
+                // This thread reads on: the exit is the connection's next line.
+                watch.readAnswer()
+            }
+        }
+        try Self.checkStarted(answer)
+        guard let watch else { throw HoistError.internal("unexpected answer from hoist-shim: \(answer)") }
+        return watch
+    }
+
+    private static func checkStarted(_ answer: String) throws {
         guard answer == "OK" else {
             let msg = answer.hasPrefix("ERR ") ? String(answer.dropFirst(4)) : answer
             if msg.contains("already running") { throw HoistError(.notModified, msg) }
@@ -178,19 +210,23 @@ public final class ExitWatch: @unchecked Sendable {
     private var answered = false
     private var waiters: [CheckedContinuation<String?, Never>] = []
 
-    init(_ conn: UnixConnection) {
+    /// `reading`: a thread of its own reads the answer; else the caller's `readAnswer()`.
+    init(_ conn: UnixConnection, reading: Bool = true) {
         self.conn = conn
-        Blocking.detach { [self] in
-            let l = conn.readLine()
-            conn.close()
-            lock.lock()
-            line = l
-            answered = true
-            let w = waiters
-            waiters = []
-            lock.unlock()
-            for c in w { c.resume(returning: l) }
-        }
+        if reading { Blocking.detach { [self] in readAnswer() } }
+    }
+
+    /// Blocks until the shim answers (or goes away), then hands the answer to the waiters.
+    func readAnswer() {
+        let l = conn.readLine()
+        conn.close()
+        lock.lock()
+        line = l
+        answered = true
+        let w = waiters
+        waiters = []
+        lock.unlock()
+        for c in w { c.resume(returning: l) }
     }
 
     /// The shim's answer line (`EXIT <code>`), or nil if the connection ended without one.

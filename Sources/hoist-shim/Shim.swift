@@ -19,6 +19,7 @@ nonisolated(unsafe) var sigchldPipeWrite: Int32 = -1
 /// - `START` → `OK` | `ERR <message>`    - `KILL <signum>` → `OK` | `ERR <message>`
 /// - `RESIZE <height> <width>` → `OK`     - `STATE` → `CREATED <pid>` | `RUNNING <pid>` | `EXITED <code>`
 /// - `WAIT` → `EXIT <code>` once the container has exited (its runtime state is deleted right after).
+/// - `STARTWAIT` → `START`'s answer, then on `OK` the connection waits as `WAIT` does.
 /// - `EXEC <exec-id> <process.json> <tty,stdin|->` → `OK <pid>` then the exec's output frames,
 ///   bytes sent go to its stdin, and last a frame of stream 3 with its exit code | `ERR <message>`
 ///   (see Exec.swift). `RESIZE <height> <width> <exec-id>` sizes an exec's pty.
@@ -451,9 +452,17 @@ final class Shim {
             c.wantStderr = want.contains("stderr")
             c.send("OK\n")
             if !outputOpen { c.closeWhenFlushed = true; c.inputOpen = false; c.flush() }
-        case "START":
-            c.closeWhenFlushed = true
-            c.send(start())
+        case "START", "STARTWAIT":
+            let answer = start()
+            if verb == "STARTWAIT" && answer == "OK\n" {
+                // Started, and waiting on the same connection: `EXIT <code>` follows.
+                c.role = .wait
+            } else {
+                c.closeWhenFlushed = true
+            }
+            c.send(answer)
+            // Recorded once the daemon has its answer (the start waits for it, adoption does not).
+            if answer == "OK\n" { Sys.writeFileAtomic(o.stateDir + "/started", "\(startedAt)\n") }
         case "KILL":
             c.closeWhenFlushed = true
             guard parts.count == 2, let sig = Int32(parts[1]), sig > 0, sig < 65 else { c.send("ERR invalid signal\n"); return }
@@ -499,7 +508,6 @@ final class Shim {
         }
         if state == .created { state = .running }
         startedAt = logClockNow()
-        Sys.writeFileAtomic(o.stateDir + "/started", "\(startedAt)\n")
         return "OK\n"
     }
 

@@ -309,6 +309,21 @@ struct ShimTests {
         #expect(c.leftovers() == [])
     }
 
+    /// START and the exit watch on one connection: the start is answered, then the exit
+    /// with the process's status; a second start is refused; the start time is recorded.
+    @Test func startWatchingExitAnswersTheStartThenTheExit() async throws {
+        let info = try Fixture.runtime("crun")
+        let c = TestContainer(runtime: info)
+        defer { c.cleanup() }
+        let shim = try await c.launch(.init(args: ["sh", "-c", "sleep 0.2; exit 9"]))
+        let watch = try await shim.startWatchingExit()
+        await #expect(throws: HoistError.self) { _ = try await shim.startWatchingExit() }
+        #expect(try await shim.waitExit(watch) == 9)
+        #expect(ExitRecord.startedAt(stateDir: shim.stateDir) ?? 0 > 0)
+        await c.waitShimGone()
+        #expect(c.leftovers() == [])
+    }
+
     /// A shim started ahead of need serves the next launch: the container runs under the
     /// spare's process (its command line says `--standby`), with the same result. The spare
     /// waits niced (10 more than the daemon) and the container runs at the daemon's nice.
