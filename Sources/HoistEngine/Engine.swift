@@ -16,6 +16,8 @@ public actor Engine {
     let paths: EnginePaths
     let images: ImageStore
     let containerStore: ContainerStore
+    /// Container rows are written through this, in order (see `ContainerRows`).
+    let rows: ContainerRows
     let runtime: RuntimeInfo
     let network: NetworkManager
     let execs = ExecRegistry()
@@ -28,6 +30,8 @@ public actor Engine {
     /// Attach clients that arrived before `start`.
     var pendingAttaches: [String: [AttachRelay]] = [:]
     var waiters: [String: [Waiter]] = [:]
+    /// Counts `save` calls: a start that stored its row ahead sees whether anything was saved meanwhile.
+    var saveCount = 0
     /// Containers between "start requested" and "running", so a second start is refused.
     var starting: Set<String> = []
     /// crun's compiled seccomp filters, reused across containers with the same profile.
@@ -48,6 +52,7 @@ public actor Engine {
         let metadata = try Metadata(path: paths.dataRoot + "/hoist.db")
         images = try ImageStore(dataRoot: paths.dataRoot, metadata: metadata)
         containerStore = ContainerStore(metadata: metadata)
+        rows = ContainerRows(store: containerStore, logger: log)
         runtime = try RuntimeProbe.find(preferred: config.runtime)
         network = try NetworkManager(.init(dataRoot: paths.dataRoot, execRoot: paths.execRoot, bridge: config.bridge, bip: config.bip))
         versionInfo = SystemVersion(kernelVersion: HostInfo.kernelVersion(), runtime: runtime.name, runtimeVersion: runtime.version)
@@ -97,13 +102,12 @@ public actor Engine {
 
     func save(_ rec: ContainerRecord) {
         containers[rec.id] = rec
-        do {
-            let data = try JSONEncoder().encode(rec)
-            try containerStore.update(ContainerRow(id: rec.id, name: rec.name, imageID: rec.imageID, data: Array(data)))
-        } catch {
-            logger.error("cannot persist container \(rec.id): \(error)")
-        }
+        saveCount += 1
+        rows.write(rec)
     }
+
+    /// Waits for every container row asked for so far (daemon shutdown).
+    public nonisolated func flushContainerRows() { rows.drain() }
 }
 
 /// Where things live under the data root.

@@ -109,8 +109,9 @@ extension Engine {
 
     /// Called by `startContainer` when the container is up: a start by the user resets
     /// RestartCount and the backoff, as moby's ResetRestartManager does; any start clears
-    /// the user's stop.
-    func noteStarted(_ rec: inout ContainerRecord) {
+    /// the user's stop. Returns whether it changed the record.
+    @discardableResult
+    func noteStarted(_ rec: inout ContainerRecord) -> Bool {
         let auto = RestartManagers.states.withLock { all -> Bool in
             guard var s = all[rec.id] else { return false }
             if s.autoStarting { return true }
@@ -121,10 +122,10 @@ extension Engine {
             return false
         }
         // A policy restart keeps a user stop that arrived meanwhile (performRestart acts on it).
-        if !auto {
-            rec.restartCount = 0
-            rec.manuallyStopped = nil
-        }
+        guard !auto, rec.restartCount != 0 || rec.manuallyStopped != nil else { return false }
+        rec.restartCount = 0
+        rec.manuallyStopped = nil
+        return true
     }
 
     /// A user `stop` or `kill` sending `signal`: marks the container manually stopped and

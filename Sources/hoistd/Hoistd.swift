@@ -85,6 +85,7 @@ struct Hoistd: AsyncParsableCommand {
             Task { try? await server.shutdown() }
         }
         try await server.waitUntilClosed()
+        engine.flushContainerRows()
         try? FileManager.default.removeItem(atPath: socketPath)
     }
 

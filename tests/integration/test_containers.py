@@ -94,6 +94,16 @@ def test_run_rm_removes_container(daemon):
     assert p.returncode != 0, describe(p)
 
 
+def test_run_rm_name_is_free_at_once(daemon):
+    """The row of an auto-removed container is deleted behind the answer: the name must be
+    free for the very next `run` all the same."""
+    name = unique()
+    for i in range(5):
+        p = daemon.hoist("run", "--rm", "--name", name, "busybox", "echo", f"round {i}")
+        assert p.returncode == 0 and p.stdout == f"round {i}\n", describe(p)
+    assert name not in container_names(daemon)
+
+
 def test_run_name_conflict_is_125(daemon):
     name = unique()
     daemon.ok("create", "--name", name, "busybox", "true")
