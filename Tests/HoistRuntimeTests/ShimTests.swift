@@ -295,30 +295,25 @@ struct ShimTests {
         #expect(c.leftovers() == [])
     }
 
-    /// A WAIT sent before START (what the daemon does since a fast exit was reported only
-    /// after the shim's clean-up) is kept by the shim and answered with the exit status.
-    @Test func exitWatchSentBeforeStartIsAnswered() async throws {
+    /// A process that exits at once is reported with its status when the exit is watched
+    /// from START on: a WAIT sent before START (a fast exit was once reported only after the
+    /// shim's clean-up), or START and the watch on one connection (STARTWAIT), after which
+    /// another start is refused. Either way the start time is recorded.
+    @Test(arguments: [false, true])
+    func exitWatchedFromStartIsAnswered(oneConnection: Bool) async throws {
         let info = try Fixture.runtime("crun")
         let c = TestContainer(runtime: info)
         defer { c.cleanup() }
         let shim = try await c.launch(.init(args: ["sh", "-c", "exit 6"]))
-        let watch = try #require(shim.watchExit())
-        try await shim.start()
+        let watch: ExitWatch
+        if oneConnection {
+            watch = try await shim.startWatchingExit()
+            await #expect(throws: HoistError.self) { _ = try await shim.startWatchingExit() }
+        } else {
+            watch = try #require(shim.watchExit())
+            try await shim.start()
+        }
         #expect(try await shim.waitExit(watch) == 6)
-        await c.waitShimGone()
-        #expect(c.leftovers() == [])
-    }
-
-    /// START and the exit watch on one connection: the start is answered, then the exit
-    /// with the process's status; a second start is refused; the start time is recorded.
-    @Test func startWatchingExitAnswersTheStartThenTheExit() async throws {
-        let info = try Fixture.runtime("crun")
-        let c = TestContainer(runtime: info)
-        defer { c.cleanup() }
-        let shim = try await c.launch(.init(args: ["sh", "-c", "sleep 0.2; exit 9"]))
-        let watch = try await shim.startWatchingExit()
-        await #expect(throws: HoistError.self) { _ = try await shim.startWatchingExit() }
-        #expect(try await shim.waitExit(watch) == 9)
         #expect(ExitRecord.startedAt(stateDir: shim.stateDir) ?? 0 > 0)
         await c.waitShimGone()
         #expect(c.leftovers() == [])
