@@ -9,8 +9,8 @@ import Glibc
 /// and resize the container's TTY on SIGWINCH.
 final class SignalForwarding: @unchecked Sendable {
     /// Sources live until the process exits. Released with the command's `SignalForwarding`,
-    /// each was unregistered through Dispatch's manager thread, one wake-up after another
-    /// (traced: ~2 ms between `run`'s last response and its exit).
+    /// each was unregistered through Dispatch's manager thread, one wake-up after another:
+    /// `run`'s last response to its exit took 0.5 ms median (up to 2 ms), 0.26 ms without.
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
     private static let sourcesLock = Mutex<Void>(())
     private static func keep(_ s: DispatchSourceSignal) { sourcesLock.withLock { _ in sources.append(s) } }
