@@ -13,11 +13,11 @@ extension ContainerRouter {
             condition = c
         }
         let waiter = try await backend.prepareWait(x.parameter("name"), condition: condition)
-        let stream = try await x.startStream(contentType: "application/json")
+        // The head goes out now; the body, one chunk, goes with the end.
+        _ = try await x.startStream(contentType: "application/json")
         // A client that goes away stops the wait; the connection then just closes.
         guard let result = try await x.connection.untilClosed({ await waiter.wait() }) else { return }
-        try await stream.write(try APIJSON.encode(WaitResponseBody(result)))
-        try await x.endStream()
+        try await x.endStream(last: try APIJSON.encode(WaitResponseBody(result)))
     }
 }
 

@@ -193,10 +193,16 @@ final class Exchange {
         return ResponseStream(outbound: connection.outbound)
     }
 
-    func endStream() async throws {
+    /// Ends the stream; `last` is its final chunk, written together with the end (one
+    /// hand-off to the event loop instead of two, on `run`'s way out for the wait's answer).
+    func endStream(last: ByteBuffer? = nil) async throws {
         guard responseState == .streaming else { throw HoistError.internal("no response stream to end") }
         responseState = .complete
-        try await connection.write(.http(.end(nil)))
+        if let last, last.readableBytes > 0 {
+            try await connection.outbound.write(contentsOf: [.http(.body(.byteBuffer(last))), .http(.end(nil))])
+        } else {
+            try await connection.write(.http(.end(nil)))
+        }
     }
 
     /// Takes the connection over for raw bytes, as moby's attach does: `101 UPGRADED` when the
