@@ -80,10 +80,12 @@ public enum HoistMain {
         if globals.showHelp { args.append("--help") }
 
         let env = ProcessEnvironment.current()
+        // A bad host is reported after parsing, as usage errors come first.
+        let resolvedHost = Result { try DaemonHost.resolve(flag: globals.host, environment: env) }
         // The event loop starts and the connection is made while the command line is parsed
         // (argument-parser's reflection takes milliseconds): both are on `run`'s critical path.
         let early: ClientBox? = path.key == "registry serve" || args.contains("--help")
-            ? nil : (try? DaemonHost.resolve(flag: globals.host, environment: env)).map { ClientBox(host: $0) }
+            ? nil : (try? resolvedHost.get()).map { ClientBox(host: $0) }
         early?.connectAhead()
 
         // Parse; `--flag=false` style booleans are rewritten and parsed again.
@@ -123,7 +125,7 @@ public enum HoistMain {
 
         let host: DaemonHost
         do {
-            host = try DaemonHost.resolve(flag: globals.host, environment: env)
+            host = try resolvedHost.get()
         } catch {
             Out.error(ErrorReporting.text(error))
             return 1
