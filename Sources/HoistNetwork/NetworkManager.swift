@@ -223,6 +223,8 @@ public final class NetworkManager: @unchecked Sendable {
     /// Gives a container its namespace, addresses and published ports; all or nothing.
     /// What `attach` leaves to `wire`.
     public struct SandboxWiring: Sendable {
+        /// The new namespace, its netlink socket still open in it.
+        let namespace: NetworkNamespace
         let path: String
         let links: [Sandbox.Link]
         /// The network whose NAT rules publish the container's ports.
@@ -256,11 +258,11 @@ public final class NetworkManager: @unchecked Sendable {
                 }
             }
             let path = netnsPath(containerID)
-            try Sandbox.publish(path: path)
+            let namespace = try Sandbox.publish(path: path)
             let state = SandboxState(netnsPath: path, endpoints: states, ports: mapped)
             sandboxes[containerID] = state
             if !mapped.isEmpty { reservations[containerID] = reservation }
-            return (state, SandboxWiring(path: path, links: links, natNetwork: mapped.isEmpty ? nil : states[0].networkID))
+            return (state, SandboxWiring(namespace: namespace, path: path, links: links, natNetwork: mapped.isEmpty ? nil : states[0].networkID))
         } catch {
             undo()
             throw error
@@ -273,7 +275,7 @@ public final class NetworkManager: @unchecked Sendable {
     /// failure the caller releases the container's network (`release`), all of it.
     public func wire(_ w: SandboxWiring) throws {
         // No manager lock: only this container's kernel objects are touched.
-        try Sandbox.wire(path: w.path, links: w.links)
+        try Sandbox.wire(w.namespace, path: w.path, links: w.links)
         for l in w.links { BridgeDevice.enableHairpin(port: l.hostVeth) }
         if let n = w.natNetwork {
             lock.lock(); defer { lock.unlock() }

@@ -30,11 +30,10 @@ final class NetworkNamespace: @unchecked Sendable {
     }
 
     /// Bind-mounts the namespace onto `path` (an existing file), which keeps it alive.
-    func publish(at path: String) throws -> RouteNetlink {
+    func publish(at path: String) throws {
         guard mount("/proc/self/fd/\(namespaceFD)", path, nil, UInt(MS_BIND), nil) == 0 else {
             throw Sys.error("mounting network namespace on", path)
         }
-        return netlink
     }
 
     // MARK: the spare

@@ -22,25 +22,29 @@ enum Sandbox {
     }
 
     /// Creates the namespace at `path` (loopback up), without links yet: the runtime can
-    /// join it while `wire` adds them.
-    static func publish(path: String) throws {
+    /// join it while `wire` adds them through the returned namespace's netlink socket.
+    @discardableResult
+    static func publish(path: String) throws -> NetworkNamespace {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o444)
         guard fd >= 0 else { throw HoistError.internal("creating \(path): \(String(cString: strerror(errno)))") }
         close(fd)
         // The next container's namespace is made meanwhile.
         defer { NetworkNamespace.prepareSpare() }
         do {
-            _ = try (NetworkNamespace.takeSpare() ?? NetworkNamespace.make()).publish(at: path)
+            let ns = try NetworkNamespace.takeSpare() ?? NetworkNamespace.make()
+            try ns.publish(at: path)
+            return ns
         } catch {
             destroy(path: path, hostVeths: [])
             throw HoistError.internal("network namespace setup: \(error)")
         }
     }
 
-    /// Adds a new sandbox's links; on failure its owner releases the whole sandbox.
-    static func wire(path: String, links: [Link]) throws {
+    /// Adds a new sandbox's links (`ns`, published at `path`); on failure its owner releases
+    /// the whole sandbox.
+    static func wire(_ ns: NetworkNamespace, path: String, links: [Link]) throws {
         do {
-            try wire(links, namespace: try RouteNetlink.namespace(at: path), path: path)
+            try wire(links, namespace: ns.netlink, path: path)
         } catch {
             throw HoistError.internal("network namespace setup: \(error)")
         }
