@@ -442,7 +442,7 @@ final class StageBuild {
         func unmount() {
             guard mounted else { return }
             mounted = false
-            do { try Mounts.unmount(root) } catch { try? Mounts.unmount(root, detach: true) }
+            try? Mounts.unmountOrDetach(root)
         }
 
         /// Unmounts and removes the directory.

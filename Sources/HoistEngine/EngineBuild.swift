@@ -35,7 +35,7 @@ extension Engine: BuildExecutor {
     /// Unmounts whatever a build left mounted in its directory, then removes it.
     nonisolated static func removeBuildDir(_ dir: String) {
         for m in Mounts.mountPoints().filter({ $0.hasPrefix(dir + "/") }).sorted(by: >) {
-            do { try Mounts.unmount(m) } catch { try? Mounts.unmount(m, detach: true) }
+            try? Mounts.unmountOrDetach(m)
         }
         try? FileSystem.removeTree(dir)
     }

@@ -456,11 +456,7 @@ extension Engine {
 
     func unmountRootfs(_ id: String) {
         let target = paths.rootfs(id)
-        if Mounts.isMountPoint(target) {
-            do { try Mounts.unmount(target) } catch {
-                try? Mounts.unmount(target, detach: true)
-            }
-        }
+        if Mounts.isMountPoint(target) { try? Mounts.unmountOrDetach(target) }
     }
 
     func processSpec(_ rec: ContainerRecord, user: UserResolver.Resolved, dir: String) -> ContainerProcessSpec {

@@ -55,6 +55,12 @@ public enum Mounts {
         guard r == 0 || errno == EINVAL || errno == ENOENT else { throw Sys.error("unmount", target) }
     }
 
+    /// Unmounts `target`, lazily if it is busy: a shim setting up its mount namespace holds
+    /// a copy of every mount for a moment (EBUSY), and the lazy unmount then finishes the job.
+    public static func unmountOrDetach(_ target: String) throws {
+        do { try unmount(target) } catch { try unmount(target, detach: true) }
+    }
+
     /// True when `path` is the root of a mount (a symlink at `path` is not followed).
     public static func isMountPoint(_ path: String) -> Bool {
         var root: Int32 = -1

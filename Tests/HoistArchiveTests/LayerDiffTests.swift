@@ -92,7 +92,7 @@ import HoistSys
             try FileSystem.atomicWrite("\(merged)/etc/conf.d/new", Array("n".utf8))
             try FileSystem.atomicWrite("\(merged)/etc/edit", Array("after".utf8))
             try FileSystem.atomicWrite("\(merged)/added", Array("a".utf8))
-            try Self.unmount(merged)
+            try Mounts.unmountOrDetach(merged)
         }
         let layer = try LayerDiff.ingest(directory: "\(sb.path)/upper", tempDir: try sb.dir("tmp"))
         let top = try sb.dir("top")
@@ -103,13 +103,6 @@ import HoistSys
         defer { try? Mounts.unmount(view, detach: true) }
         #expect(try tree(view) == ["added", "etc", "etc/conf.d", "etc/conf.d/new", "etc/edit", "etc/keep"])
         #expect(try FileSystem.readFile("\(view)/etc/edit") == Array("after".utf8))
-        try Self.unmount(view)
-    }
-
-    /// As the engine and the builder unmount: a shim of a parallel test that is setting up
-    /// its mount namespace holds a copy of every mount for a moment (EBUSY, seen once in a
-    /// fresh-clone run), and a lazy unmount then finishes the job.
-    static func unmount(_ target: String) throws {
-        do { try Mounts.unmount(target) } catch { try Mounts.unmount(target, detach: true) }
+        try Mounts.unmountOrDetach(view)
     }
 }
