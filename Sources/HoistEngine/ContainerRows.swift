@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import HoistCore
 import HoistStore
 import Logging
 
@@ -63,30 +64,10 @@ final class ContainerRows: Sendable {
 }
 
 /// A row being written by `ContainerRows.writeSoon`.
-final class PendingRow: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+final class PendingRow: Sendable {
+    private let done = OnceValue<Void>()
 
-    fileprivate func finish() {
-        lock.lock()
-        done = true
-        let w = waiters
-        waiters = []
-        lock.unlock()
-        for c in w { c.resume() }
-    }
+    fileprivate func finish() { done.set(()) }
 
-    func stored() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            lock.lock()
-            if done {
-                lock.unlock()
-                c.resume()
-            } else {
-                waiters.append(c)
-                lock.unlock()
-            }
-        }
-    }
+    func stored() async { await done.value() }
 }

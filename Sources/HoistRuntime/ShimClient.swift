@@ -203,12 +203,9 @@ public final class ShimClient: Sendable {
 /// A WAIT already sent to a shim (`ShimClient.watchExit()`). Its reader thread starts at
 /// once, so the answer is taken the moment the shim sends it: a thread started only when
 /// someone awaits it came after the start's bookkeeping (traced: 1–2 ms on `run`'s exit).
-public final class ExitWatch: @unchecked Sendable {
+public final class ExitWatch: Sendable {
     let conn: UnixConnection
-    private let lock = NSLock()
-    private var line: String?
-    private var answered = false
-    private var waiters: [CheckedContinuation<String?, Never>] = []
+    private let line = OnceValue<String?>()
 
     /// `reading`: a thread of its own reads the answer; else the caller's `readAnswer()`.
     init(_ conn: UnixConnection, reading: Bool = true) {
@@ -220,28 +217,12 @@ public final class ExitWatch: @unchecked Sendable {
     func readAnswer() {
         let l = conn.readLine()
         conn.close()
-        lock.lock()
-        line = l
-        answered = true
-        let w = waiters
-        waiters = []
-        lock.unlock()
-        for c in w { c.resume(returning: l) }
+        line.set(l)
     }
 
     /// The shim's answer line (`EXIT <code>`), or nil if the connection ended without one.
     func answer() async -> String? {
-        await withCheckedContinuation { (c: CheckedContinuation<String?, Never>) in
-            lock.lock()
-            if answered {
-                let l = line
-                lock.unlock()
-                c.resume(returning: l)
-            } else {
-                waiters.append(c)
-                lock.unlock()
-            }
-        }
+        await line.value()
     }
 
     /// Abandons the wait (a start that failed, a cancelled waiter): the reader wakes with nil.
