@@ -145,15 +145,15 @@ extension Engine {
         // during `crun start` (it cost 0.3 ms on the actor after it, on `run`'s way to the
         // exit); the start answers only once it is stored. A failed start's row follows it.
         var pendingRow: PendingRow?
-        var running: ContainerRecord?
+        var startedAt: Int64 = 0
         let savesBefore = saveCount
         do {
             // The launch reported the pid: no STATE round trip on the way to START.
             if let p = shim.createdPid { pid = p } else if case .created(let p) = try await shim.state() { pid = p } else { pid = 0 }
             if let unknownSeccompProfile { seccompFilters.learn(unknownSeccompProfile, containerID: id) }
             try await wiring?.done()
-            running = containers[id].map { Self.startedRecord($0, pid: pid) }
-            pendingRow = running.map { rows.writeSoon($0) }
+            startedAt = Timestamps.nowNanos()
+            pendingRow = containers[id].map { rows.writeSoon(Self.startedRecord($0, pid: pid, at: startedAt)) }
             exitWatch = try await shim.startWatchingExit()
         } catch {
             exitWatch?.cancel()
@@ -164,19 +164,19 @@ extension Engine {
             await startFailed(id, error: error)
             throw Engine.runtimeError(error)
         }
-        guard let current = containers[id], let stored = running else { await pendingRow?.stored(); return }
-        var now = Self.startedRecord(current, pid: pid, at: stored.startedAt)
+        guard let current = containers[id], let pendingRow else { await pendingRow?.stored(); return }
+        var now = Self.startedRecord(current, pid: pid, at: startedAt)
         let reset = noteStarted(&now)
         containers[id] = now
-        await pendingRow?.stored()
+        await pendingRow.stored()
         // Saved meanwhile (a rename...), or changed by the restart bookkeeping: store it again.
         if reset || saveCount != savesBefore { save(now) }
         emit("start", now)
         monitor(id, shim, exitWatch)
     }
 
-    /// The record of a container whose process runs from now (or `at`).
-    static func startedRecord(_ rec: ContainerRecord, pid: Int32, at: Int64 = Timestamps.nowNanos()) -> ContainerRecord {
+    /// The record of a container whose process runs from `at`.
+    static func startedRecord(_ rec: ContainerRecord, pid: Int32, at: Int64) -> ContainerRecord {
         var now = rec
         now.status = .running
         now.pid = Int(pid)
