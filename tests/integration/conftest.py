@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -39,6 +40,29 @@ CMD_TIMEOUT = 60
 def unique(prefix: str = "t") -> str:
     """A container/image name no other test (or session) uses."""
     return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+def free_port(count: int = 1) -> int:
+    """The first of `count` consecutive host ports that are free for TCP and UDP on every
+    address. Drawn below the kernel's ephemeral range (32768 and up), so an outgoing
+    connection made between this check and the port's use cannot take one of them."""
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(20000, 32768 - count)
+        held = []
+        try:
+            for port in range(base, base + count):
+                for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                    s = socket.socket(socket.AF_INET, kind)
+                    held.append(s)
+                    s.bind(("0.0.0.0", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise RuntimeError(f"no {count} consecutive free ports found")
 
 
 def http_unix(sock: str, method: str, path: str, body: bytes | None = None,

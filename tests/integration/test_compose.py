@@ -8,7 +8,8 @@ import time
 import pytest
 
 from conftest import describe, run_cmd, unique
-from test_network import fetch, free_port
+from conftest import free_port
+from test_network import fetch
 
 COMPOSE = shutil.which("docker-compose")
 

@@ -22,19 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Daemon, describe, run_cmd, unique
+from conftest import Daemon, describe, free_port, run_cmd, unique
 
 REGISTRY = shutil.which("docker-registry")
 SKOPEO = shutil.which("skopeo")
 pytestmark = pytest.mark.skipif(not REGISTRY or not SKOPEO, reason="docker-registry and skopeo are needed")
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Registry:

@@ -11,17 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import describe, inspect, unique, wait_for
+from conftest import describe, free_port, inspect, unique, wait_for
 
 HTTPD = "mkdir -p /www && echo hello-$0 > /www/index.html && exec httpd -f -p 80 -h /www"
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("0.0.0.0", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def host_address() -> str:
@@ -230,7 +222,7 @@ def test_expose_alone_publishes_nothing_and_ranges_map(daemon):
     try:
         d.ok("run", "-d", "--name", a, "--expose", "80", "busybox", "sleep", "300")
         assert d.ok("port", a).strip() == ""
-        p = free_port()
+        p = free_port(2)
         d.ok("run", "-d", "--name", b, "-p", f"{p}-{p + 1}:80-81", "-p", f"{p}:53/udp", "busybox", "sleep", "300")
         out = d.ok("port", b)
         assert f"80/tcp -> 0.0.0.0:{p}" in out and f"81/tcp -> 0.0.0.0:{p + 1}" in out and f"53/udp -> 0.0.0.0:{p}" in out, out
