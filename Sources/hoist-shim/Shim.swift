@@ -503,7 +503,7 @@ final class Shim {
         case .exited: return "ERR container \(o.id) has exited\n"
         case .created: break
         }
-        if let err = runtime.run(["start", o.id]) {
+        if !runtime.releaseCreated(), let err = runtime.run(["start", o.id]) {
             return "ERR \(err.replacingNewlines())\n"
         }
         if state == .created { state = .running }

@@ -182,6 +182,31 @@ struct ShimTests {
         await #expect(throws: HoistError.self) { try await shim.start() }
     }
 
+    /// The shim starts a crun container without running `crun start` (it releases crun's
+    /// exec fifo itself): the runtime's own view must agree, from `created` to `running`.
+    @Test(arguments: Fixture.runtimes)
+    func runtimeSeesTheStartedContainerRunning(runtime: String) async throws {
+        let c = TestContainer(runtime: try Fixture.runtime(runtime))
+        defer { c.cleanup() }
+        func runtimeStatus() throws -> String? {
+            let out = try Subprocess.capture(c.runtime.path, [c.runtime.name, "state", c.id]).output
+            let json = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+            return json?["status"] as? String
+        }
+        let shim = try await c.launch(.init(args: ["sh", "-c", "echo up; sleep 100"]))
+        #expect(try runtimeStatus() == "created")
+        let att = try await shim.attach(stdin: false, stdout: true, stderr: false)
+        let frames = collect(att)
+        try await shim.start()
+        #expect(try runtimeStatus() == "running")
+        #expect(!FileManager.default.fileExists(atPath: "/run/\(runtime)/\(c.id)/exec.fifo"))
+        try await shim.kill(signal: SIGKILL)
+        #expect(try await shim.waitExit() == 137)
+        #expect(text(await frames.value, stream: 1) == "up\n")
+        await c.waitShimGone()
+        #expect(c.leftovers() == [])
+    }
+
     @Test(arguments: Fixture.runtimes)
     func killBeforeStart(runtime: String) async throws {
         let c = TestContainer(runtime: try Fixture.runtime(runtime))
