@@ -45,8 +45,8 @@ final class ClientBox: Sendable {
     }
 
     /// Creates the client and starts its first connection on another thread (`connectAhead`).
-    func connectAhead() {
-        Task.detached { self.client.connectAhead() }
+    func connectAhead(spares: Int = 0) {
+        Task.detached { self.client.connectAhead(spares: spares) }
     }
 }
 

@@ -86,7 +86,9 @@ public enum HoistMain {
         // (argument-parser's reflection takes milliseconds): both are on `run`'s critical path.
         let early: ClientBox? = path.key == "registry serve" || args.contains("--help")
             ? nil : (try? resolvedHost.get()).map { ClientBox(host: $0) }
-        early?.connectAhead()
+        // `run` attaches, waits and starts side by side: two more connections are made while
+        // parsing (`run -d` leaves them unused).
+        early?.connectAhead(spares: path.key == "run" ? 2 : 0)
 
         // Parse; `--flag=false` style booleans are rewritten and parsed again.
         var parsed: ParsableCommand? = nil

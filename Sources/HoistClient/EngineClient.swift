@@ -126,9 +126,22 @@ public final class EngineClient: Sendable {
     /// Starts connecting now, in the background; the first request takes this connection.
     /// The CLI calls it before parsing the command line, which then overlaps with the event
     /// loop's start and the connect. Never starts a daemon: a failure here is forgotten, and
-    /// the first request connects (and may start one) as it would have.
-    public func connectAhead() {
-        early.withLock { $0 = Task { try? await self.connectOnce() } }
+    /// the first request connects (and may start one) as it would have. `spares` more
+    /// connections follow the first into the idle pool, for a command that is known to make
+    /// requests side by side (`run`'s attach, wait and start each need one of their own).
+    public func connectAhead(spares: Int = 0) {
+        early.withLock { $0 = Task {
+            let first = try? await self.connectOnce()
+            if first != nil && spares > 0 {
+                Task {
+                    for _ in 0..<spares {
+                        guard let c = try? await self.connectOnce() else { return }
+                        self.checkin(c, keepAlive: true)
+                    }
+                }
+            }
+            return first
+        } }
     }
 
     func checkout() async throws -> Connection {
