@@ -117,6 +117,8 @@ import HoistSys
         #expect(try f.files("snapshots").count == 2)
         #expect(try f.files("blobs/sha256").count == 8)
 
+        // Resolved once before the delete: a record kept from then must not outlive it.
+        #expect(try f.images.resolve(a.id).id == a.id)
         try f.images.deleteImage(id: a.id)
         // a's config + manifest gone; the layer it shares with b stays.
         #expect(try f.files("blobs/sha256").count == 6)
