@@ -494,9 +494,9 @@ extension Engine {
 /// `/etc/hostname`, `/etc/hosts`, `/etc/resolv.conf` that Hoist writes per container.
 enum ContainerFiles {
     static func create(dir: String, hostname: String) throws {
-        let fm = FileManager.default
-        for d in [dir, dir + "/rootfs", dir + "/upper", dir + "/work"] {
-            try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
+        try FileSystem.mkdirAll(dir)
+        for d in [dir + "/rootfs", dir + "/upper", dir + "/work"] where mkdir(d, 0o755) != 0 && errno != EEXIST {
+            throw Sys.error("mkdir", d)
         }
         try FileSystem.writeFile(dir + "/hostname", hostname + "\n")
         // The container's own addresses are added when its network is set up at start.
