@@ -207,6 +207,31 @@ struct ShimTests {
         #expect(c.leftovers() == [])
     }
 
+    /// crun makes a cgroup directory for the unified line of /proc/self/cgroup too. In the
+    /// shim's namespace it lands in the tmpfs that covers /sys/fs/cgroup/unified and goes with
+    /// that namespace; unmounting the cgroup2 mount there instead left one directory per
+    /// container in the host's /sys/fs/cgroup tmpfs, hidden under the cgroup2 mount.
+    @Test(.enabled(if: ShimTests.hybridCgroups))
+    func crunLeavesNothingUnderTheHiddenUnifiedMount() async throws {
+        let c = TestContainer(runtime: try Fixture.runtime("crun"))
+        defer { c.cleanup() }
+        let shim = try await c.launch(.init(args: ["true"]))
+        try await shim.start()
+        #expect(try await shim.waitExit() == 0)
+        await c.waitShimGone()
+        let hidden = "/sys/fs/cgroup/unified/hoist/\(c.id)"
+        let r = try Subprocess.capture("/usr/bin/unshare", ["unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+                                                            "umount /sys/fs/cgroup/unified && if [ -e \(hidden) ]; then echo left; rmdir \(hidden); else echo gone; fi"])
+        #expect(r.output == "gone\n", "\(hidden): \(r.output)")
+        #expect(c.leftovers() == [])
+    }
+
+    /// A cgroup2 mount at /sys/fs/cgroup/unified beside the v1 controllers (this machine).
+    static let hybridCgroups: Bool = {
+        let info = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        return info.split(separator: "\n").contains { $0.contains(" /sys/fs/cgroup/unified ") && $0.contains(" - cgroup2 ") }
+    }()
+
     @Test(arguments: Fixture.runtimes)
     func killBeforeStart(runtime: String) async throws {
         let c = TestContainer(runtime: try Fixture.runtime(runtime))
