@@ -4,9 +4,9 @@
 #   crun exec <id> true      (the floor: the bare OCI runtime's exec of the same container)
 # Prints each mean and the ratio hoist/crun (goal: within 3x).
 #
-# crun 1.8 refuses this machine's hybrid cgroups while /sys/fs/cgroup/unified is mounted, so
-# hyperfine runs in a private mount namespace (`unshare -m`) with that mount removed: the
-# view the container's shim runs crun in. The host's mounts are untouched.
+# crun 1.8 refuses this machine's hybrid cgroups while /sys/fs/cgroup/unified is a cgroup2
+# mount, so hyperfine runs in a private mount namespace (`unshare -m`) where a tmpfs covers it
+# (HIDE_UNIFIED_CGROUP): the view the container's shim runs crun in. The host's mounts are untouched.
 #
 # Env: RUNS (default 30), WARMUP (3), HOIST_BIN_DIR (default .build/release).
 set -euo pipefail
@@ -63,8 +63,7 @@ $H exec "$ID" true
 
 echo "== hyperfine: $RUNS runs each, $WARMUP warm-up (container ${ID:0:12})"
 # The container's crun state is crun's default root (/run/crun), where its shim created it.
-unshare -m --propagation private sh -c '
-    umount /sys/fs/cgroup/unified 2>/dev/null || true
+unshare -m --propagation private sh -c "$HIDE_UNIFIED_CGROUP"'
     crun exec "$1" true || { echo "bench: crun exec of the container failed" >&2; exit 1; }
     shift
     exec "$@"' sh "$ID" \

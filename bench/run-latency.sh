@@ -8,9 +8,9 @@
 #   podman run --rm --network none      (Debian's podman, its storage under the temp dir)
 # Prints each mean and the ratio hoist/crun (goal: within 3x).
 #
-# crun 1.8 refuses this machine's hybrid cgroups while /sys/fs/cgroup/unified is mounted, so
-# hyperfine runs inside a private mount namespace (`unshare -m`) with that mount removed;
-# the host's mounts are untouched. hoistd itself runs outside, as it would in real use.
+# crun 1.8 refuses this machine's hybrid cgroups while /sys/fs/cgroup/unified is a cgroup2
+# mount, so hyperfine runs inside a private mount namespace (`unshare -m`) where a tmpfs covers
+# it (HIDE_UNIFIED_CGROUP); the host's mounts are untouched. hoistd itself runs outside, as it would in real use.
 #
 # Env: RUNS (default 30), WARMUP (3), HOIST_BIN_DIR (default .build/release).
 set -euo pipefail
@@ -116,8 +116,7 @@ for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
 
 echo "== hyperfine: $RUNS runs each, $WARMUP warm-up"
 # The whole run in one private mount namespace without the unified hierarchy (see top).
-unshare -m --propagation private sh -c '
-    umount /sys/fs/cgroup/unified 2>/dev/null || true
+unshare -m --propagation private sh -c "$HIDE_UNIFIED_CGROUP"'
     exec "$@"' sh \
     hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$TMP/result.json" "${args[@]}"
 

@@ -6,6 +6,14 @@ BENCH_BRIDGE=hbb$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
 BENCH_BIP=10.$((200 + RANDOM % 50)).$((RANDOM % 256)).1/24
 BENCH_NET_FLAGS=(--bridge "$BENCH_BRIDGE" --bip "$BENCH_BIP")
 
+# Run first in a private mount namespace (`unshare -m`) so that crun 1.8 accepts this
+# machine's hybrid cgroups: /sys/fs/cgroup/unified covered by a tmpfs of the namespace's own,
+# as hoist-shim does. What crun and podman make there for the unified line of
+# /proc/self/cgroup goes with the namespace; an unmount left it in the host's
+# /sys/fs/cgroup tmpfs, hidden under the cgroup2 mount.
+HIDE_UNIFIED_CGROUP='mount -t tmpfs -o size=1m,mode=755 tmpfs /sys/fs/cgroup/unified 2>/dev/null ||
+    umount /sys/fs/cgroup/unified 2>/dev/null || true'
+
 # Removes the bridge named in $1 and the iptables chains hoistd made for it.
 remove_bench_bridge() {
     local br=$1 t c
