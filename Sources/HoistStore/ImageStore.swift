@@ -229,14 +229,14 @@ public final class ImageStore: Sendable {
         throw HoistError.notFound(notFound)
     }
 
-    struct RecordCache {
+    private struct RecordCache {
         var byID: [String: ImageRecord] = [:]
         /// Counts deletions: a record read while one happened is not kept (it may be gone).
         var deletions = 0
     }
 
     /// The image with this full ID (`sha256:<hex>`), from the cache or the database.
-    func image(id: String) throws -> ImageRecord? {
+    private func image(id: String) throws -> ImageRecord? {
         let (cached, deletions) = records.withLock { ($0.byID[id], $0.deletions) }
         if let cached { return cached }
         guard let rec = try metadata.read({ db in try ImageStore.fetchImage(db, id: id) }) else { return nil }
