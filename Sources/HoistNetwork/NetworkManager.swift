@@ -272,8 +272,8 @@ public final class NetworkManager: @unchecked Sendable {
     /// Adds an attached sandbox's links (veths, addresses, routes) and its ports' NAT rules.
     /// The namespace exists already, so this runs while the runtime creates the container
     /// (the whole set-up took 1.5–3.7 ms, traced, most of it here); it must be done before
-    /// the process starts. On
-    /// failure the caller releases the container's network (`release`), all of it.
+    /// the process starts. On failure the caller releases the container's network
+    /// (`release`), all of it.
     public func wire(_ w: SandboxWiring) throws {
         // No manager lock: only this container's kernel objects are touched.
         try Sandbox.wire(w.namespace, path: w.path, links: w.links)
