@@ -47,6 +47,55 @@ struct RuntimeCommand {
         return write(fd, &byte, 1) == 1
     }
 
+    /// Deletes a stopped crun container as `crun delete` does, without running crun: its
+    /// cgroup directories, then its state directory. For Hoist's bundles that is all `delete`
+    /// does (they have no poststop hooks and no Intel RDT), and executing crun for it cost
+    /// ~2.5 ms of CPU at every exit, beside that container's `run --rm` on two cores. False
+    /// when this is not possible; the caller then runs `delete`: another runtime, no state
+    /// where crun keeps it, a systemd-managed cgroup, or a cgroup directory that cannot be
+    /// removed (a process still in it, a sub-cgroup: crun kills and removes those).
+    func deleteStopped() -> Bool {
+        guard name == "crun" else { return false }
+        let dir = "\(Self.crunStateRoot)/\(id)"
+        guard let bytes = Sys.readFile(dir + "/status") else { return false }
+        let status = String(decoding: bytes, as: UTF8.self)
+        guard jsonLiteralField(status, "systemd-cgroup") == "false",
+              let cgroup = jsonStringField(status, "cgroup-path") else { return false }
+        if !cgroup.isEmpty {
+            guard cgroup.hasPrefix("/"), !cgroup.split(separator: "/").contains("..") else { return false }
+            for hierarchy in Self.cgroupHierarchies() where rmdir(hierarchy + cgroup) != 0 && errno != ENOENT {
+                return false
+            }
+        }
+        // What crun keeps there is files only (status, config.json, seccomp.bpf, the fifo).
+        guard let names = Sys.directoryEntries(dir) else { return false }
+        for n in names where unlink(dir + "/" + n) != 0 && errno != ENOENT { return false }
+        return rmdir(dir) == 0 || errno == ENOENT
+    }
+
+    /// Where cgroup directories live: /sys/fs/cgroup itself on a cgroup v2 host, else each
+    /// hierarchy mounted below it, as this mount namespace sees them. The tmpfs covering the
+    /// unified hierarchy in the shim's namespace is not one: what crun made there goes with
+    /// the namespace.
+    static func cgroupHierarchies() -> [String] {
+        let root = "/sys/fs/cgroup"
+        guard let bytes = Sys.readFile("/proc/self/mountinfo") else { return [] }
+        // Mount point -> type of the mount on top there (later lines are mounted over earlier ones).
+        var type: [String: String] = [:]
+        var points: [String] = []
+        for line in bytes.split(separator: 0x0A) {
+            let fields = line.split(separator: 0x20).map { String(decoding: $0, as: UTF8.self) }
+            guard fields.count > 4, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count else { continue }
+            let point = fields[4]
+            guard point == root || point.hasPrefix(root + "/") else { continue }
+            if type[point] == nil { points.append(point) }
+            type[point] = fields[dash + 1]
+        }
+        if type[root] == "cgroup2" { return [root] }
+        return points.filter { type[$0] == "cgroup" || type[$0] == "cgroup2" }
+    }
+
+
     /// crun's state directory when it runs as root (no `--root` is given).
     static let crunStateRoot = "/run/crun"
 
@@ -85,10 +134,9 @@ struct RuntimeCommand {
     }
 }
 
-/// The value of `"key":"..."` in a one-line JSON object (enough for runtime logs; the shim
-/// has no JSON library).
-func jsonStringField(_ line: String, _ key: String) -> String? {
-    let u = Array(line.utf8)
+/// Where the value of the first `"key":` in a JSON text starts (enough for runtime logs and
+/// crun's state file; the shim has no JSON library).
+private func jsonValueStart(_ u: [UInt8], _ key: String) -> Int? {
     let pat = Array("\"\(key)\":".utf8)
     guard u.count > pat.count else { return nil }
     var i = 0
@@ -98,7 +146,23 @@ func jsonStringField(_ line: String, _ key: String) -> String? {
     }
     guard i + pat.count <= u.count else { return nil }
     i += pat.count
-    while i < u.count, u[i] == 0x20 { i += 1 }
+    while i < u.count, u[i] == 0x20 || u[i] == 0x0A || u[i] == 0x09 { i += 1 }
+    return i
+}
+
+/// The value of `"key": true` (or false, null, a number) as written.
+func jsonLiteralField(_ text: String, _ key: String) -> String? {
+    let u = Array(text.utf8)
+    guard var i = jsonValueStart(u, key) else { return nil }
+    let start = i
+    while i < u.count, u[i] != 0x2C, u[i] != 0x7D, u[i] != 0x20, u[i] != 0x0A { i += 1 }
+    return i > start ? String(decoding: u[start..<i], as: UTF8.self) : nil
+}
+
+/// The value of `"key":"..."`.
+func jsonStringField(_ line: String, _ key: String) -> String? {
+    let u = Array(line.utf8)
+    guard var i = jsonValueStart(u, key) else { return nil }
     guard i < u.count, u[i] == 0x22 else { return nil }
     i += 1
     var out: [UInt8] = []

@@ -552,7 +552,7 @@ final class Shim {
         if mountNamespaceFD >= 0 { close(mountNamespaceFD); mountNamespaceFD = -1 }
         // Clean-up yields the CPU to what the daemon does next with the exit (`run --rm`).
         Sys.setNiceness(Sys.niceness() + 10)
-        if runtime.run(["delete", o.id]) != nil { _ = runtime.run(["delete", "-f", o.id]) }
+        if !runtime.deleteStopped(), runtime.run(["delete", o.id]) != nil { _ = runtime.run(["delete", "-f", o.id]) }
         for c in clients { c.close() }
         close(listenFD)
         unlink(sockPath.path)

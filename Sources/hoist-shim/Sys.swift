@@ -126,15 +126,22 @@ enum Sys {
     /// Closes every inherited descriptor above `keep` (the daemon may leak some, and a
     /// shim must not hold, say, the daemon's sockets open).
     static func closeInheritedFDs(above keep: Int32, keeping extra: Int32? = nil) {
-        guard let dir = opendir("/proc/self/fd") else { return }
-        let dfd = dirfd(dir)
-        var toClose: [Int32] = []
+        // The listing's own descriptor is among them, already closed when they are.
+        for name in directoryEntries("/proc/self/fd") ?? [] {
+            if let fd = Int32(name), fd > keep, fd != extra { close(fd) }
+        }
+    }
+
+    /// The names in a directory, without `.` and `..`; nil if it cannot be read.
+    static func directoryEntries(_ path: String) -> [String]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
         while let e = readdir(dir) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if let fd = Int32(name), fd > keep, fd != dfd, fd != extra { toClose.append(fd) }
+            if name != "." && name != ".." { names.append(name) }
         }
-        closedir(dir)
-        for fd in toClose { close(fd) }
+        return names
     }
 
     static func isMountPoint(_ path: String) -> Bool {

@@ -207,6 +207,24 @@ struct ShimTests {
         #expect(c.leftovers() == [])
     }
 
+    /// The shim removes a stopped crun container itself: its cgroups, then crun's state. A
+    /// cgroup it cannot remove (here one with a sub-cgroup, made from outside) sends it back to
+    /// the runtime's `delete`, which removes that too.
+    @Test(arguments: Fixture.runtimes)
+    func stoppedContainerWithASubCgroupIsRemoved(runtime: String) async throws {
+        let c = TestContainer(runtime: try Fixture.runtime(runtime))
+        defer { c.cleanup() }
+        let shim = try await c.launch(.init(args: ["sleep", "100"]))
+        try await shim.start()
+        let sub = "/sys/fs/cgroup/pids/hoist/\(c.id)/sub"
+        #expect(mkdir(sub, 0o755) == 0)
+        try await shim.kill(signal: SIGKILL)
+        #expect(try await shim.waitExit() == 137)
+        await c.waitShimGone()
+        #expect(!FileManager.default.fileExists(atPath: sub))
+        #expect(c.leftovers() == [])
+    }
+
     /// crun makes a cgroup directory for the unified line of /proc/self/cgroup too. In the
     /// shim's namespace it lands in the tmpfs that covers /sys/fs/cgroup/unified and goes with
     /// that namespace; unmounting the cgroup2 mount there instead left one directory per
