@@ -13,9 +13,9 @@ extension Engine {
     public func createContainer(name: String?, request: ContainerCreateRequest) async throws -> ContainerCreateResponse {
         guard let imageName = request.config.Image, !imageName.isEmpty else { throw HoistError.invalid("No image specified") }
         // `run` starts right after create: get the cgroup lock's wait out of the way now, and
-        // have a shim ready.
+        // have a shim and a network namespace ready.
         CgroupMigrationWarmup.begin()
-        ShimLauncher.prepareSpare(shimPath: config.shimPath, runtime: runtime)
+        prepareSpares()
         let image = try images.resolve(imageName)
         try ContainerConfigMerger.validate(request.hostConfig)
         try LogRotation.validate(request.hostConfig.LogConfig)
@@ -117,8 +117,8 @@ extension Engine {
             throw error
         }
 
-        // The next container's shim starts once this one runs (or failed to).
-        defer { ShimLauncher.prepareSpare(shimPath: config.shimPath, runtime: runtime) }
+        // The next container's shim and namespace are made once this one runs (or failed to).
+        defer { prepareSparesSoon() }
         let shim: ShimClient
         do {
             shim = try await ShimLauncher.launch(ShimLaunchOptions(
@@ -252,6 +252,7 @@ extension Engine {
             return
         }
         if rec.hostConfig.AutoRemove == true { await removeRecord(id, filesFirst: false) }
+        prepareSpares()
     }
 
     // MARK: stop / kill

@@ -220,6 +220,10 @@ public final class NetworkManager: @unchecked Sendable {
 
     public func netnsPath(_ containerID: String) -> String { netnsDir + "/" + containerID }
 
+    /// Makes a network namespace ahead of need, in the background, unless one is ready or on
+    /// its way: a container's sandbox takes it instead of unsharing one on its way to start.
+    public func prepareSpareNamespace() { NetworkNamespace.prepareSpare() }
+
     /// Gives a container its namespace, addresses and published ports; all or nothing.
     /// What `attach` leaves to `wire`.
     public struct SandboxWiring: Sendable {

@@ -28,8 +28,6 @@ enum Sandbox {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o444)
         guard fd >= 0 else { throw HoistError.internal("creating \(path): \(String(cString: strerror(errno)))") }
         close(fd)
-        // The next container's namespace is made meanwhile.
-        defer { NetworkNamespace.prepareSpare() }
         do {
             let ns = try NetworkNamespace.takeSpare() ?? NetworkNamespace.make()
             try ns.publish(at: path)
