@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Start-up latency of one container, in one hyperfine run:
 #   hoist run --rm busybox true      (CLI -> hoistd on a temp root/socket -> shim -> runtime)
-#   crun run  of a busybox `true` bundle   (the floor: bare OCI runtime)
-#   runc run  of the same bundle
+#   crun run  of the same bundle: the config.json hoistd writes for that container (the goal's floor)
+#   crun run  of a minimal busybox `true` bundle (`runc spec`: no seccomp, no masked paths)
+#   runc run  of that minimal bundle
 #   hoist run --rm --network none       (the same without the default bridge)
 #   docker run --rm                      (only when a docker engine runs here)
 #   podman run --rm --network none      (Debian's podman, its storage under the temp dir)
-# Prints each mean and the ratio hoist/crun (goal: within 3x).
+# Prints each mean and the ratios; the goal is hoist within 3x of crun running the same bundle.
 #
 # crun 1.8 refuses this machine's hybrid cgroups while /sys/fs/cgroup/unified is a cgroup2
 # mount, so hyperfine runs inside a private mount namespace (`unshare -m`) where a tmpfs covers
@@ -40,6 +41,7 @@ cleanup() {
     stop_bench_daemon "$BIN" "$SOCK" "$HOISTD_PID"
     kill_bench_leftovers "$ROOT" "$TMP"
     crun --root "$TMP/crun" delete -f bench-crun >/dev/null 2>&1
+    crun --root "$TMP/crun-same" delete -f bench-crun-same >/dev/null 2>&1
     runc --root "$TMP/runc" delete -f bench-runc >/dev/null 2>&1
     [ -n "$DOCKER_TAG" ] && docker rmi "$DOCKER_TAG" >/dev/null 2>&1
     [ -n "$PODMAN" ] && $PODMAN rm -af >/dev/null 2>&1
@@ -81,9 +83,37 @@ curl -sf --max-time 2 --unix-socket "$SOCK" http://localhost/_ping >/dev/null ||
 # Sanity: each contender really runs the container.
 "$BIN/hoist" -H "unix://$SOCK" run --rm busybox true
 
-names=(hoist hoist-none crun runc)
+# The same bundle (the issue's baseline): the config.json hoistd writes for that container
+# (Docker's default seccomp profile, masked paths, /etc/hosts and friends, cgroup limits),
+# run by crun alone. Only what belongs to hoistd's own state is replaced: the rootfs is a plain
+# copy instead of hoistd's overlay mount, crun makes the network namespace itself (hoistd
+# joins one it made and wired), and the cgroup is the bench's own.
+same_id=$("$BIN/hoist" -H "unix://$SOCK" create busybox true)
+"$BIN/hoist" -H "unix://$SOCK" start "$same_id" >/dev/null
+"$BIN/hoist" -H "unix://$SOCK" wait "$same_id" >/dev/null
+mkdir -p "$TMP/same/rootfs" "$TMP/crun-same"
+tar -xf "$TMP/busybox.tar" -C "$TMP/same/rootfs"
+cp "$ROOT/containers/$same_id/hostname" "$ROOT/containers/$same_id/hosts" "$ROOT/containers/$same_id/resolv.conf" "$TMP/same/"
+python3 - "$ROOT/containers/$same_id/config.json" "$TMP/same" <<'EOF2'
+import json, sys
+src, dst = sys.argv[1], sys.argv[2]
+c = json.load(open(src))
+container_dir = src.rsplit("/", 1)[0]
+c["root"]["path"] = dst + "/rootfs"
+for m in c["mounts"]:
+    if m.get("source", "").startswith(container_dir + "/"):
+        m["source"] = dst + m["source"][len(container_dir):]
+for ns in c["linux"]["namespaces"]:
+    ns.pop("path", None)
+c["linux"]["cgroupsPath"] = "/bench-crun-same"
+json.dump(c, open(dst + "/config.json", "w"))
+EOF2
+"$BIN/hoist" -H "unix://$SOCK" rm "$same_id" >/dev/null
+
+names=(hoist hoist-none crun-same crun runc)
 cmds=("$BIN/hoist -H unix://$SOCK run --rm busybox true"
       "$BIN/hoist -H unix://$SOCK run --rm --network none busybox true"
+      "crun --root $TMP/crun-same run --bundle $TMP/same bench-crun-same"
       "crun --root $TMP/crun run --bundle $TMP/bundle bench-crun"
       "runc --root $TMP/runc run --bundle $TMP/bundle bench-runc")
 notes=()
@@ -124,15 +154,19 @@ python3 - "$TMP/result.json" "${notes[@]+"${notes[@]}"}" <<'EOF'
 import json, sys
 res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 print()
-print(f"{'engine':<12} {'mean':>10} {'stddev':>9} {'min':>9}   x crun")
+print(f"{'engine':<12} {'mean':>10} {'stddev':>9} {'min':>9}   x crun-same   x crun")
+same = res.get("crun-same", {}).get("mean")
 crun = res.get("crun", {}).get("mean")
 for name, r in res.items():
-    ratio = f"{r['mean'] / crun:6.2f}x" if crun else "-"
-    print(f"{name:<12} {r['mean']*1000:8.1f}ms {r['stddev']*1000:7.1f}ms {r['min']*1000:7.1f}ms   {ratio}")
-if crun and "hoist" in res:
-    ratio = res["hoist"]["mean"] / crun
+    rs = f"{r['mean'] / same:6.2f}x" if same else "-"
+    rc = f"{r['mean'] / crun:6.2f}x" if crun else "-"
+    print(f"{name:<12} {r['mean']*1000:8.1f}ms {r['stddev']*1000:7.1f}ms {r['min']*1000:7.1f}ms   {rs:>11}  {rc:>7}")
+if same and "hoist" in res:
+    ratio = res["hoist"]["mean"] / same
     verdict = "within" if ratio <= 3 else "OVER"
-    print(f"\nhoist/crun = {ratio:.2f} ({verdict} the 3x goal)")
+    print(f"\nhoist/crun, same bundle = {ratio:.2f} ({verdict} the 3x goal)")
+if crun and "hoist" in res:
+    print(f"hoist/crun, minimal runc-spec bundle = {res['hoist']['mean'] / crun:.2f}")
     if "runc" in res:
         print(f"hoist/runc = {res['hoist']['mean'] / res['runc']['mean']:.2f}")
 for note in sys.argv[2:]:
