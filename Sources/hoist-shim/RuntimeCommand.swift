@@ -95,7 +95,6 @@ struct RuntimeCommand {
         return points.filter { type[$0] == "cgroup" || type[$0] == "cgroup2" }
     }
 
-
     /// crun's state directory when it runs as root (no `--root` is given).
     static let crunStateRoot = "/run/crun"
 
