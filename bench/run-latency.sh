@@ -84,7 +84,7 @@ curl -sf --max-time 2 --unix-socket "$SOCK" http://localhost/_ping >/dev/null ||
 "$BIN/hoist" -H "unix://$SOCK" run --rm busybox true
 
 # The same bundle (the baseline): the config.json hoistd writes for that container
-# (Docker's default seccomp profile, masked paths, /etc/hosts and friends, cgroup limits),
+# (Docker's default seccomp profile, masked paths, /etc/hosts and friends, device rules),
 # run by crun alone. Only what belongs to hoistd's own state is replaced: the rootfs is a plain
 # copy instead of hoistd's overlay mount, crun makes the network namespace itself (hoistd
 # joins one it made and wired), and the cgroup is the bench's own.
