@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 import Synchronization
 
 /// Prepares something ahead of need (a spare shim, a spare network namespace) on a thread of
@@ -22,10 +21,31 @@ public final class BackgroundPreparer: Sendable {
             busy = true
             return true
         }) else { return }
-        Thread.detachNewThread { [self] in
+        let work = Unmanaged.passRetained(Work { [self] in
             defer { running.withLock { $0 = false } }
             body(Self.lowerThisThreadsPriority())
+        })
+        // A plain detached pthread: Foundation's Thread would link Foundation (and its ICU)
+        // into `hoist`, which uses HoistSys too, for nothing.
+        var attr = pthread_attr_t()
+        pthread_attr_init(&attr)
+        defer { pthread_attr_destroy(&attr) }
+        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, &attr, { context in
+            guard let context else { return nil }
+            Unmanaged<Work>.fromOpaque(context).takeRetainedValue().body()
+            return nil
+        }, work.toOpaque())
+        if rc != 0 {
+            work.release()
+            running.withLock { $0 = false }
         }
+    }
+
+    private final class Work: Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
     /// Who 0 of PRIO_PROCESS is the calling thread on Linux.
