@@ -2,6 +2,11 @@
 // Hoist: a Docker-compatible container engine. Module map: ../shared/DESIGN.md (and docs/).
 import PackageDescription
 
+// Modules linked into `hoist`: extension members of Foundation reached only through another
+// module's import (Crypto's) must not be picked, or `hoist` links all of Foundation and ICU
+// (Essentials is enough, and `hoist` starts 1.4 ms sooner without the rest).
+let cliModuleSettings: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "Hoist",
     platforms: [.macOS(.v13)],
@@ -24,28 +29,29 @@ let package = Package(
     ],
     targets: [
         // Leaf: errors, ids, names.
-        .target(name: "HoistCore"),
+        .target(name: "HoistCore", swiftSettings: cliModuleSettings),
         // Pure OCI / Docker image and runtime types, references, digests.
         .target(name: "HoistOCI", dependencies: [
             "HoistCore",
             .product(name: "Crypto", package: "swift-crypto"),
-        ]),
+        ], swiftSettings: cliModuleSettings),
         // Pure Dockerfile parser and .dockerignore matcher.
-        .target(name: "HoistDockerfile", dependencies: ["HoistCore"]),
+        .target(name: "HoistDockerfile", dependencies: ["HoistCore"], swiftSettings: cliModuleSettings),
         // Pure Engine API models (Codable), shared by daemon and client.
-        .target(name: "HoistAPIModels", dependencies: ["HoistCore", "HoistOCI"]),
+        .target(name: "HoistAPIModels", dependencies: ["HoistCore", "HoistOCI"], swiftSettings: cliModuleSettings),
         // Syscalls Glibc's module map lacks.
         .target(name: "CHoistSys"),
         .target(name: "HoistSys", dependencies: [
             "HoistCore", "CHoistSys",
             .product(name: "SystemPackage", package: "swift-system"),
-        ]),
+        ], swiftSettings: cliModuleSettings),
         // libarchive from Debian (libarchive-dev).
         .systemLibrary(name: "CArchive"),
         // libarchive is linked in, not loaded: every `hoist` start mapped and relocated its 13
         // shared libraries (ICU and libstdc++ among them), 1.4 ms measured, for the few
         // commands that handle a tar. Only the compressors Hoist uses are pulled in.
         .target(name: "HoistArchive", dependencies: ["HoistSys", "CArchive", "HoistOCI"],
+                swiftSettings: cliModuleSettings,
                 linkerSettings: [.unsafeFlags([
                     "-Xlinker", "--start-group",
                     "-Xlinker", "-l:libarchive.a", "-Xlinker", "-l:libnettle.a", "-Xlinker", "-l:libacl.a",
@@ -82,11 +88,11 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
+        ], swiftSettings: cliModuleSettings),
         .target(name: "HoistCLI", dependencies: [
             "HoistClient", "HoistAPIModels", "HoistOCI", "HoistDockerfile", "HoistArchive",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], swiftSettings: cliModuleSettings),
         // Registry client (Client/) and OCI distribution server (Server/).
         .target(name: "HoistDistribution", dependencies: [
             "HoistCore", "HoistOCI", "HoistStore", "HoistArchive",

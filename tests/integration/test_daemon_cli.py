@@ -1,6 +1,7 @@
 """Daemon and client flags, version/info, and the Engine API's ping, errors and status codes."""
 import json
 import re
+import subprocess
 
 from conftest import HOIST, describe, http_unix, run_cmd, unique
 
@@ -151,3 +152,14 @@ def test_api_stop_of_stopped_is_304_and_start_of_started_is_304(daemon):
     assert status == 200 and json.loads(body)["StatusCode"] == 137, body
     status, _, _ = http_unix(daemon.sock, "DELETE", f"/containers/{name}")
     assert status == 204
+
+
+def test_cli_links_no_foundation_beyond_essentials():
+    """`hoist` links FoundationEssentials only: all of Foundation, with ICU, made every
+    command start ~1 ms later (decision 0014). One Foundation-only API in a module the CLI
+    links brings it all back; this names the symbols that would."""
+    out = subprocess.run(["nm", str(HOIST)], capture_output=True, text=True, check=True).stdout
+    names = [line.split()[-1] for line in out.splitlines() if line.strip()]
+    assert len(names) > 1000, "nm listed no symbols"
+    offenders = [n for n in names if "10Foundation" in n or "30FoundationInternationalization" in n]
+    assert offenders == [], offenders[:10]

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import HoistClient
 import HoistOCI
 
@@ -176,7 +176,12 @@ struct BuildCommand: AsyncParsableCommand {
                 case "\r": o += "\\r"
                 case "\t": o += "\\t"
                 default:
-                    if c.value < 0x20 { o += String(format: "\\u%04x", c.value) } else { o.unicodeScalars.append(c) }
+                    if c.value < 0x20 {
+                        let hex = String(c.value, radix: 16)
+                        o += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        o.unicodeScalars.append(c)
+                    }
                 }
             }
             return o + "\""

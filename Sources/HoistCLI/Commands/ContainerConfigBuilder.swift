@@ -1,5 +1,5 @@
 import HoistCore
-import Foundation
+import FoundationEssentials
 import HoistAPIModels
 import HoistClient
 import HoistOCI
@@ -238,12 +238,12 @@ extension ContainerConfigBuilder {
                 throw ExitError(125, ErrorReporting.report("opening seccomp profile (\(value)) failed: open \(value): no such file or directory",
                                                            command: path.display, withHelp: true))
             }
-            guard let object = try? JSONSerialization.jsonObject(with: data),
-                  let compact = try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes]) else {
+            // Keys stay in the file's order, numbers as written (json.Compact).
+            guard let object = try? JSONParser.parse(Array(data)) else {
                 throw ExitError(125, ErrorReporting.report("compacting json for seccomp profile (\(value)) failed: invalid JSON",
                                                            command: path.display, withHelp: true))
             }
-            return "seccomp=" + String(decoding: compact, as: UTF8.self)
+            return "seccomp=" + JSONWriter.compact(object)
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import Dispatch
+import FoundationEssentials
 import HoistAPIModels
 import HoistClient
 #if canImport(Glibc)

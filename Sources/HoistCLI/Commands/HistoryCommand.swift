@@ -96,7 +96,7 @@ struct HistoryContext: TemplateObject {
             return .string(human ? GoTime.ago(unixSeconds: created, now: now) : createdAt)
         case "CreatedAt": return .string(createdAt)
         case "CreatedBy":
-            let by = (item["CreatedBy"]?.stringValue ?? "").replacingOccurrences(of: "\t", with: " ")
+            let by = (item["CreatedBy"]?.stringValue ?? "").replacing("\t", with: " ")
             return .string(trunc ? DisplayWidth.ellipsis(by, 45) : by)
         case "Size":
             let size = item["Size"]?.int64Value ?? 0
