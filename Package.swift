@@ -4,7 +4,7 @@ import PackageDescription
 
 // Modules linked into `hoist`: extension members of Foundation reached only through another
 // module's import (Crypto's) must not be picked, or `hoist` links all of Foundation and ICU
-// (Essentials is enough, and `hoist` starts 1.4 ms sooner without the rest).
+// (Essentials is enough; `hoist --version` takes 2.4 ms without the rest, 3.2 ms with it).
 let cliModuleSettings: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
 
 let package = Package(

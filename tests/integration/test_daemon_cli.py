@@ -156,7 +156,7 @@ def test_api_stop_of_stopped_is_304_and_start_of_started_is_304(daemon):
 
 def test_cli_links_no_foundation_beyond_essentials():
     """`hoist` links FoundationEssentials only: all of Foundation, with ICU, made every
-    command start ~1 ms later (decision 0014). One Foundation-only API in a module the CLI
+    command start ~0.8 ms later (decision 0014). One Foundation-only API in a module the CLI
     links brings it all back; this names the symbols that would."""
     out = subprocess.run(["nm", str(HOIST)], capture_output=True, text=True, check=True).stdout
     names = [line.split()[-1] for line in out.splitlines() if line.strip()]
