@@ -49,6 +49,14 @@ public actor Engine {
         }
         paths = try EnginePaths(dataRoot: config.dataRoot)
         try Mounts.makeSharedMountPoint(paths.dataRoot + "/containers")
+        // Shims' sockets, pid and exit files, network namespaces: in memory, as dockerd's
+        // /run/docker. Created and removed for every container, on the data root's disk they
+        // cost an inode allocation each, slow on ext4 after many deletions (measured).
+        if paths.execRoot == paths.dataRoot + "/run" {
+            do { try Mounts.tmpfsForTransientState(paths.execRoot) } catch {
+                log.warning("exec root stays on disk: \(error)")
+            }
+        }
         let metadata = try Metadata(path: paths.dataRoot + "/hoist.db")
         images = try ImageStore(dataRoot: paths.dataRoot, metadata: metadata)
         containerStore = ContainerStore(metadata: metadata)

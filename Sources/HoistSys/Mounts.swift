@@ -61,6 +61,23 @@ public enum Mounts {
         do { try unmount(target) } catch { try unmount(target, detach: true) }
     }
 
+    /// Mounts a tmpfs on the directory `path` for state that lives as long as the machine
+    /// runs (shim sockets, pid and exit files), unless a mount is there already (a daemon
+    /// before this one made it) or the directory holds more than empty directories: state
+    /// written there before it had a tmpfs, which a mount would hide. True when `path` is
+    /// (now) a mount.
+    @discardableResult
+    public static func tmpfsForTransientState(_ path: String) throws -> Bool {
+        if isMountPoint(path) { return true }
+        for name in try FileSystem.listDirectory(path) {
+            guard (try? FileSystem.listDirectory(path + "/" + name))?.isEmpty == true else { return false }
+        }
+        guard mount("tmpfs", path, "tmpfs", UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), "mode=0711,size=256m") == 0 else {
+            throw Sys.error("mount tmpfs on", path)
+        }
+        return true
+    }
+
     /// True when `path` is the root of a mount (a symlink at `path` is not followed).
     public static func isMountPoint(_ path: String) -> Bool {
         var root: Int32 = -1

@@ -21,6 +21,10 @@ def test_containers_survive_daemon_crash_and_are_adopted(fresh_daemon):
     wait_for(lambda: "tick 1" in d.ok("logs", ticker), timeout=10, what="ticker output")
     ticker_pid = inspect(d, ticker)["State"]["Pid"]
     assert ticker_pid > 0
+    # Shims' sockets and exit files live in a tmpfs on the exec root (as dockerd's /run/docker).
+    exec_root = str(d.root / "run")
+    assert _mount_types(exec_root) == ["tmpfs"], _mount_types(exec_root)
+    assert any(os.path.exists(os.path.join(exec_root, e, "shim.sock")) for e in os.listdir(exec_root))
 
     # Crash the daemon. The containers must not notice.
     d.kill9()
@@ -29,6 +33,8 @@ def test_containers_survive_daemon_crash_and_are_adopted(fresh_daemon):
     assert _pid_alive(ticker_pid), "the container died with the daemon"
 
     d.start()
+    # The new daemon uses the same tmpfs, not one mounted over the live state.
+    assert _mount_types(exec_root) == ["tmpfs"], _mount_types(exec_root)
     # ps shows the ticker still Up, and the exit of `short` with its real status.
     out = d.ok("ps")
     rows = {r["NAMES"]: r for r in parse_table(out)}
@@ -65,6 +71,12 @@ def test_containers_survive_daemon_crash_and_are_adopted(fresh_daemon):
     d.ok("start", ticker)
     assert inspect(d, ticker)["State"]["Running"] is True
     d.ok("rm", "-f", ticker, short, waiter)
+
+
+def _mount_types(path: str) -> list[str]:
+    """File system types of the mounts whose mount point is exactly path, oldest first."""
+    with open("/proc/self/mountinfo") as f:
+        return [line.split(" - ")[1].split()[0] for line in f if line.split()[4] == path]
 
 
 def test_daemon_sigterm_leaves_containers_running(fresh_daemon):
