@@ -36,6 +36,9 @@ public actor Engine {
     var starting: Set<String> = []
     /// crun's compiled seccomp filters, reused across containers with the same profile.
     var seccompFilters = SeccompFilterCache()
+    /// The runtime's state directory: in the exec root's tmpfs when there is one (the
+    /// runtime's default, /run/crun, is on disk on some hosts); nil: that default.
+    let runtimeRoot: String?
 
     private let versionInfo: SystemVersion
 
@@ -52,11 +55,14 @@ public actor Engine {
         // Shims' sockets, pid and exit files, network namespaces: in memory, as dockerd's
         // /run/docker. Created and removed for every container, on the data root's disk they
         // cost an inode allocation each, slow on ext4 after many deletions (measured).
+        var inMemory = false
         if paths.execRoot == paths.dataRoot + "/run" {
-            do { try Mounts.tmpfsForTransientState(paths.execRoot) } catch {
+            do { inMemory = try Mounts.tmpfsForTransientState(paths.execRoot) } catch {
                 log.warning("exec root stays on disk: \(error)")
             }
         }
+        runtimeRoot = inMemory ? paths.execRoot + "/runtime" : nil
+        if let runtimeRoot { seccompFilters = SeccompFilterCache(stateRoot: runtimeRoot) }
         let metadata = try Metadata(path: paths.dataRoot + "/hoist.db")
         images = try ImageStore(dataRoot: paths.dataRoot, metadata: metadata)
         containerStore = ContainerStore(metadata: metadata)

@@ -126,7 +126,8 @@ extension Engine {
                 tty: rec.tty,
                 openStdin: rec.config.OpenStdin ?? false, stdinOnce: rec.config.StdinOnce ?? false,
                 runtime: runtime, shimPath: config.shimPath,
-                logMaxSize: LogRotation.maxSize(rec.hostConfig), logMaxFiles: LogRotation.maxFiles(rec.hostConfig)))
+                logMaxSize: LogRotation.maxSize(rec.hostConfig), logMaxFiles: LogRotation.maxFiles(rec.hostConfig),
+                runtimeRoot: runtimeRoot))
         } catch {
             await wiring?.settle()
             await startFailed(id, error: error)

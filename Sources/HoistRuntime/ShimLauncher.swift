@@ -22,13 +22,15 @@ public struct ShimLaunchOptions: Sendable {
     /// Log rotation: bytes per file (0 = unlimited) and files kept.
     public var logMaxSize: Int64
     public var logMaxFiles: Int
+    /// The runtime's state directory (its `--root`); nil: the runtime's default (/run/crun).
+    public var runtimeRoot: String?
 
     public init(id: String, bundleDir: String, stateDir: String, logPath: String, tty: Bool = false,
                 openStdin: Bool = false, stdinOnce: Bool = false, runtime: RuntimeInfo, shimPath: String,
-                logMaxSize: Int64 = 0, logMaxFiles: Int = 1) {
+                logMaxSize: Int64 = 0, logMaxFiles: Int = 1, runtimeRoot: String? = nil) {
         self.id = id; self.bundleDir = bundleDir; self.stateDir = stateDir; self.logPath = logPath; self.tty = tty
         self.openStdin = openStdin; self.stdinOnce = stdinOnce; self.runtime = runtime; self.shimPath = shimPath
-        self.logMaxSize = logMaxSize; self.logMaxFiles = logMaxFiles
+        self.logMaxSize = logMaxSize; self.logMaxFiles = logMaxFiles; self.runtimeRoot = runtimeRoot
     }
 }
 
@@ -98,6 +100,7 @@ public enum ShimLauncher {
         var args = ["--id", o.id, "--bundle", o.bundleDir, "--state-dir", o.stateDir,
                     "--runtime", o.runtime.path, "--runtime-name", o.runtime.name, "--log", o.logPath]
         if o.runtime.sealedCopyFD >= 0 { args += ["--runtime-fd", String(runtimeFD)] }
+        if let r = o.runtimeRoot { args += ["--runtime-root", r] }
         if o.tty { args.append("--tty") }
         if o.openStdin { args.append("--stdin") }
         if o.stdinOnce { args.append("--stdin-once") }

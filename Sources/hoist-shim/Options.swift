@@ -1,6 +1,6 @@
 /// Command line of the shim, as the daemon's ShimLauncher builds it:
 /// `hoist-shim --id ID --bundle DIR --state-dir DIR --runtime PATH --runtime-name crun|runc
-///  [--runtime-fd N] --log PATH [--log-max-size BYTES --log-max-files N] [--tty] [--stdin] [--stdin-once]` (plus `--detached`, added by the shim
+///  [--runtime-fd N] [--runtime-root DIR] --log PATH [--log-max-size BYTES --log-max-files N] [--tty] [--stdin] [--stdin-once]` (plus `--detached`, added by the shim
 /// itself for its second stage). `hoist-shim --standby [--runtime-fd N] [--nice N]` starts a shim
 /// ahead of need: it detaches as usual, then reads the rest of its command line from fd 3
 /// (`<byte count>\n` and NUL-terminated arguments) when the daemon has a container for it.
@@ -14,6 +14,8 @@ struct Options {
     /// An inherited sealed copy of the runtime to execute instead of `runtime` (see the
     /// daemon's RuntimeInfo.sealedCopyFD).
     var runtimeFD: Int32?
+    /// The runtime's `--root` (its state directory); nil: the runtime's default.
+    var runtimeRoot: String?
     var logPath = ""
     /// Log rotation (json-file's max-size/max-file); 0 = none.
     var logMaxSize: Int64 = 0
@@ -46,6 +48,7 @@ struct Options {
             case "--runtime-fd":
                 guard let v = value(a), let n = Int32(v), n > 3 else { return .failure(.init("bad value for \(a)")) }
                 o.runtimeFD = n
+            case "--runtime-root": guard let v = value(a), v.hasPrefix("/") else { return .failure(.init("bad value for \(a)")) }; o.runtimeRoot = v
             case "--log": guard let v = value(a) else { return .failure(.init("missing value for \(a)")) }; o.logPath = v
             case "--log-max-size":
                 guard let v = value(a), let n = Int64(v), n >= 0 else { return .failure(.init("bad value for \(a)")) }

@@ -9,8 +9,10 @@ struct RuntimeCommand {
     let name: String
     let id: String
     let logFile: String
+    /// The runtime's state directory (`--root`); nil: its default.
+    let root: String?
 
-    private var globalArgs: [String] { ["--log=\(logFile)", "--log-format=json"] }
+    private var globalArgs: [String] { (root.map { ["--root=\($0)"] } ?? []) + ["--log=\(logFile)", "--log-format=json"] }
 
     /// Runs `runtime <global> <args>` and waits; returns nil on success, else the error.
     func run(_ args: [String], stdio: (Int32, Int32, Int32) = (-1, -1, -1)) -> String? {
@@ -37,7 +39,7 @@ struct RuntimeCommand {
     /// reader on it (the init is gone; crun words that error).
     func releaseCreated() -> Bool {
         guard name == "crun" else { return false }
-        let fifo = "\(Self.crunStateRoot)/\(id)/exec.fifo"
+        let fifo = "\(crunStateRoot)/\(id)/exec.fifo"
         // Non-blocking: with no reader the open fails (ENXIO) instead of waiting for one.
         let fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return false }
@@ -56,7 +58,7 @@ struct RuntimeCommand {
     /// removed (a process still in it, a sub-cgroup: crun kills and removes those).
     func deleteStopped() -> Bool {
         guard name == "crun" else { return false }
-        let dir = "\(Self.crunStateRoot)/\(id)"
+        let dir = "\(crunStateRoot)/\(id)"
         guard let bytes = Sys.readFile(dir + "/status") else { return false }
         let status = String(decoding: bytes, as: UTF8.self)
         guard jsonLiteralField(status, "systemd-cgroup") == "false",
@@ -95,8 +97,8 @@ struct RuntimeCommand {
         return points.filter { type[$0] == "cgroup" || type[$0] == "cgroup2" }
     }
 
-    /// crun's state directory when it runs as root (no `--root` is given).
-    static let crunStateRoot = "/run/crun"
+    /// crun's state directory: `--root`, else its default when it runs as root.
+    var crunStateRoot: String { root ?? "/run/crun" }
 
     /// The last `"msg"` of an error line in the runtime's JSON log.
     func lastError() -> String? {

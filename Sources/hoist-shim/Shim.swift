@@ -67,7 +67,8 @@ final class Shim {
 
     init(_ o: Options) {
         self.o = o
-        runtime = RuntimeCommand(path: o.runtimeFD.map { "/proc/self/fd/\($0)" } ?? o.runtime, name: o.runtimeName, id: o.id, logFile: o.stateDir + "/runtime.log")
+        runtime = RuntimeCommand(path: o.runtimeFD.map { "/proc/self/fd/\($0)" } ?? o.runtime, name: o.runtimeName, id: o.id,
+                                 logFile: o.stateDir + "/runtime.log", root: o.runtimeRoot)
         sockPath = SocketPath(o.stateDir + "/shim.sock")
         readBuf = UnsafeMutableRawPointer.allocate(byteCount: Self.readSize, alignment: 16)
     }

@@ -25,6 +25,10 @@ def test_containers_survive_daemon_crash_and_are_adopted(fresh_daemon):
     exec_root = str(d.root / "run")
     assert _mount_types(exec_root) == ["tmpfs"], _mount_types(exec_root)
     assert any(os.path.exists(os.path.join(exec_root, e, "shim.sock")) for e in os.listdir(exec_root))
+    # So does the OCI runtime's state (its --root), not the runtime's default /run/crun.
+    ticker_id = inspect(d, ticker)["Id"]
+    assert os.path.isdir(os.path.join(exec_root, "runtime", ticker_id))
+    assert not os.path.exists(os.path.join("/run/crun", ticker_id))
 
     # Crash the daemon. The containers must not notice.
     d.kill9()
