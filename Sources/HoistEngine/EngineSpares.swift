@@ -13,11 +13,9 @@ extension Engine {
     /// cores a spare's exec and unshare beside them took ~2 ms from `hoist run --rm`
     /// (measured). An exit that comes sooner prepares them at once (`containerExited`).
     func prepareSparesSoon() {
-        let shimPath = config.shimPath, runtime = runtime, network = network
-        Task.detached {
+        Task {
             try? await Task.sleep(nanoseconds: 50_000_000)
-            ShimLauncher.prepareSpare(shimPath: shimPath, runtime: runtime)
-            network.prepareSpareNamespace()
+            prepareSpares()
         }
     }
 }
