@@ -62,13 +62,16 @@ ID=$($H run -d busybox sleep 3600)
 $H exec "$ID" true
 
 echo "== hyperfine: $RUNS runs each, $WARMUP warm-up (container ${ID:0:12})"
-# The container's crun state is crun's default root (/run/crun), where its shim created it.
+# The container's crun state is where its shim created it: the exec root's tmpfs when hoistd
+# has one (crun --root), else crun's default root (/run/crun).
+CRUN=crun
+[ -d "$ROOT/run/runtime/$ID" ] && CRUN="crun --root $ROOT/run/runtime"
 unshare -m --propagation private sh -c "$HIDE_UNIFIED_CGROUP"'
-    crun exec "$1" true || { echo "bench: crun exec of the container failed" >&2; exit 1; }
-    shift
-    exec "$@"' sh "$ID" \
+    $1 exec "$2" true || { echo "bench: crun exec of the container failed" >&2; exit 1; }
+    shift 2
+    exec "$@"' sh "$CRUN" "$ID" \
     hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$TMP/result.json" \
-        -n hoist "$H exec $ID true" -n crun "crun exec $ID true"
+        -n hoist "$H exec $ID true" -n crun "$CRUN exec $ID true"
 
 python3 - "$TMP/result.json" <<'EOF'
 import json, sys
